@@ -1,0 +1,199 @@
+/* `omnicc run`: writes (or refreshes) the demo site's config in a state
+ * folder, starts omniccd on it in the foreground, waits until it answers,
+ * and prints where to point things at it. Ctrl-C stops it gracefully. */
+#include "client.h"
+#include "paths.h"
+#include "run.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  GMainLoop *loop;
+  GSubprocess *daemon;
+  int status;
+  gboolean exited;
+} Run;
+
+/* Copies the demo's plugins.d files that the state folder lacks. */
+static gboolean
+seed_plugins_d (const char *demo_dir, const char *state_dir, GError **error)
+{
+  g_autofree char *from = g_build_filename (demo_dir, "plugins.d", NULL);
+  g_autofree char *to = g_build_filename (state_dir, "plugins.d", NULL);
+  if (g_mkdir_with_parents (to, 0750) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot create %s", to);
+      return FALSE;
+    }
+  g_autoptr (GDir) d = g_dir_open (from, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *src = g_build_filename (from, name, NULL);
+      g_autofree char *dst = g_build_filename (to, name, NULL);
+      g_autofree char *text = NULL;
+      gsize len;
+      if (g_file_test (dst, G_FILE_TEST_EXISTS) || !g_str_has_suffix (name, ".conf"))
+        continue;
+      if (!g_file_get_contents (src, &text, &len, error)
+          || !g_file_set_contents (dst, text, len, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Writes <state>/omnicc.conf: the demo's template on first run; on later
+ * runs only the path keys are refreshed, so what the admin enabled stays. */
+static char *
+prepare_config (const char *state_dir, GError **error)
+{
+  const OccPaths *paths = occ_paths_get ();
+  g_autofree char *demo_dir = g_build_filename (paths->data_dir, "examples", "demo", NULL);
+  g_autofree char *conf = g_build_filename (state_dir, "omnicc.conf", NULL);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  const char *source = g_file_test (conf, G_FILE_TEST_EXISTS) ? conf : NULL;
+  g_autofree char *template = g_build_filename (demo_dir, "omnicc.conf", NULL);
+  if (!g_key_file_load_from_file (kf, source ? source : template, G_KEY_FILE_KEEP_COMMENTS, error))
+    {
+      g_prefix_error (error, "%s: ", source ? source : template);
+      return NULL;
+    }
+  g_autofree char *sock = g_build_filename (state_dir, "control.sock", NULL);
+  g_autofree char *data = g_build_filename (state_dir, "data", NULL);
+  g_key_file_set_string (kf, "core", "plugin-path", paths->plugin_dir);
+  g_key_file_set_string (kf, "core", "data-dir", paths->data_dir);
+  g_key_file_set_string (kf, "core", "policy-dir", paths->policy_dir);
+  g_key_file_set_string (kf, "core", "state-dir", data);
+  g_key_file_set_string (kf, "core", "control-socket", sock);
+  if (g_mkdir_with_parents (data, 0750) != 0 || !seed_plugins_d (demo_dir, state_dir, error))
+    return NULL;
+  if (!g_key_file_save_to_file (kf, conf, error))
+    return NULL;
+  return g_steal_pointer (&conf);
+}
+
+static void
+on_daemon_exit (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Run *r = data;
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  r->exited = TRUE;
+  r->status = g_subprocess_get_if_exited (r->daemon) ? g_subprocess_get_exit_status (r->daemon) : 1;
+  g_main_loop_quit (r->loop);
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  Run *r = data;
+  if (!r->exited)
+    g_subprocess_send_signal (r->daemon, SIGTERM);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+wait_ready (Run *r, const char *sock)
+{
+  for (int i = 0; i < 200 && !r->exited; i++)
+    {
+      g_autoptr (OccClient) c = occ_client_connect (sock, NULL);
+      if (c)
+        {
+          int code;
+          g_autoptr (JsonNode) st = occ_client_call (c, "status", NULL, &code, NULL);
+          if (st)
+            return TRUE;
+        }
+      g_usleep (50000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  return FALSE;
+}
+
+static void
+print_banner (const char *sock, const char *conf)
+{
+  g_autoptr (OccClient) c = occ_client_connect (sock, NULL);
+  int code;
+  g_autoptr (JsonNode) list = c ? occ_client_call (c, "plugin.list", NULL, &code, NULL) : NULL;
+  g_print ("\nomniccd is running with the demo site.\n");
+  g_print ("  config:          %s\n", conf);
+  g_print ("  control socket:  %s\n", sock);
+  if (list && JSON_NODE_HOLDS_ARRAY (list))
+    {
+      JsonArray *a = json_node_get_array (list);
+      g_print ("  plugins:\n");
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonObject *p = json_array_get_object_element (a, i);
+          const char *reason = json_object_get_string_member_with_default (p, "reason", "");
+          g_print ("    %-18s %-10s %s\n", json_object_get_string_member (p, "name"),
+                   json_object_get_string_member (p, "state"),
+                   *reason ? reason
+                           : json_object_get_string_member_with_default (p, "summary", ""));
+        }
+    }
+  g_print ("  SIP phones:      no SIP plugin is installed yet; this build has the core only.\n");
+  g_print ("\nIn another terminal:  omnicc plugin list | omnicc status | omnicc events --follow\n");
+  g_print ("Stop with Ctrl-C.\n\n");
+  fflush (stdout);
+}
+
+int
+occ_cli_run (int argc, char **argv)
+{
+  g_autofree char *state_dir = NULL;
+  for (int i = 0; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--state-dir") == 0 && i + 1 < argc)
+        state_dir = g_canonicalize_filename (argv[++i], NULL);
+      else
+        {
+          g_printerr ("omnicc run: unknown argument %s (only --state-dir DIR)\n", argv[i]);
+          return OCC_EXIT_USAGE;
+        }
+    }
+  if (state_dir == NULL)
+    state_dir = occ_client_default_run_dir ();
+  if (g_mkdir_with_parents (state_dir, 0750) != 0)
+    {
+      g_printerr ("omnicc run: cannot create %s\n", state_dir);
+      return OCC_EXIT_FAILED;
+    }
+  g_autoptr (GError) e = NULL;
+  g_autofree char *conf = prepare_config (state_dir, &e);
+  if (conf == NULL)
+    {
+      g_printerr ("omnicc run: %s\n", e->message);
+      return OCC_EXIT_FAILED;
+    }
+  const char *daemon = occ_paths_get ()->daemon;
+  Run r = { g_main_loop_new (NULL, FALSE), NULL, 0, FALSE };
+  r.daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &e, daemon, "--config", conf, NULL);
+  if (r.daemon == NULL)
+    {
+      g_printerr ("omnicc run: cannot start %s: %s\n", daemon, e->message);
+      g_main_loop_unref (r.loop);
+      return OCC_EXIT_FAILED;
+    }
+  g_subprocess_wait_async (r.daemon, NULL, on_daemon_exit, &r);
+  guint s1 = g_unix_signal_add (SIGINT, on_signal, &r);
+  guint s2 = g_unix_signal_add (SIGTERM, on_signal, &r);
+  g_autofree char *sock = g_build_filename (state_dir, "control.sock", NULL);
+  if (wait_ready (&r, sock))
+    print_banner (sock, conf);
+  else if (!r.exited)
+    g_printerr ("omnicc run: omniccd does not answer on %s yet\n", sock);
+  if (!r.exited)
+    g_main_loop_run (r.loop);
+  g_source_remove (s1);
+  g_source_remove (s2);
+  g_object_unref (r.daemon);
+  g_main_loop_unref (r.loop);
+  if (r.status != 0)
+    g_printerr ("omnicc run: omniccd exited with status %d\n", r.status);
+  return r.status == 0 ? OCC_EXIT_OK : OCC_EXIT_FAILED;
+}

@@ -1,0 +1,4 @@
+/* `omnicc run`: omniccd in the foreground with the demo site. */
+#pragma once
+
+int occ_cli_run (int argc, char **argv);

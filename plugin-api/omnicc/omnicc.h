@@ -1,0 +1,9 @@
+/* omnicc plugin API — include this one header. */
+#pragma once
+
+#include <omnicc/version.h>
+#include <omnicc/plugin.h>
+#include <omnicc/bus.h>
+#include <omnicc/events.h>
+#include <omnicc/service.h>
+#include <omnicc/control.h>

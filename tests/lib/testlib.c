@@ -1,0 +1,266 @@
+/* Shared test helpers; see testlib.h. */
+#include "testlib.h"
+
+#include <fcntl.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+char *
+occ_test_mkdtemp (void)
+{
+  g_autoptr (GError) e = NULL;
+  char *dir = g_dir_make_tmp ("omnicc-test-XXXXXX", &e);
+  g_assert_no_error (e);
+  return dir;
+}
+
+void
+occ_test_rmtree (const char *path)
+{
+  if (path == NULL)
+    return;
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *n;
+  while (d && (n = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, n, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        occ_test_rmtree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+occ_test_write (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
+  g_autoptr (GError) e = NULL;
+  g_file_set_contents (path, text, -1, &e);
+  g_assert_no_error (e);
+}
+
+char *
+occ_test_read (const char *path)
+{
+  char *text = NULL;
+  g_autoptr (GError) e = NULL;
+  g_file_get_contents (path, &text, NULL, &e);
+  g_assert_no_error (e);
+  return text;
+}
+
+static gboolean
+timed_out (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+occ_test_wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, timed_out, &expired);
+  while (!cond (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return cond (data);
+}
+
+static gboolean
+never (gpointer data)
+{
+  (void) data;
+  return FALSE;
+}
+
+void
+occ_test_spin (guint ms)
+{
+  occ_test_wait_for (never, NULL, ms);
+}
+
+/* --- the daemon ---------------------------------------------------------------- */
+
+static gboolean
+daemon_answers (OccTestDaemon *d)
+{
+  g_autofree char *answer = occ_test_raw_request (d, "{\"id\":0,\"command\":\"status\"}");
+  return answer != NULL && strstr (answer, "\"ok\":true") != NULL;
+}
+
+/* Starts the process of @d and waits until it answers. */
+static gboolean
+spawn (OccTestDaemon *d)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  /* appended, so that a restarted daemon's log follows the first one's */
+  g_autoptr (GError) e = NULL;
+  int fd = g_open (d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_subprocess_launcher_take_stderr_fd (l, fd);
+  g_clear_object (&d->proc);
+  d->proc = g_subprocess_launcher_spawn (l, &e, OMNICCD_PATH, "--config", d->conf, "--log-level",
+                                         "debug", NULL);
+  g_assert_no_error (e);
+  for (int i = 0; i < 200; i++)
+    {
+      if (daemon_answers (d))
+        return TRUE;
+      if (g_subprocess_get_identifier (d->proc) == NULL)
+        break;
+      g_usleep (50 * 1000);
+    }
+  g_autofree char *log = occ_test_read (d->log);
+  g_test_message ("omniccd did not come up; its log:\n%s", log);
+  return FALSE;
+}
+
+OccTestDaemon *
+occ_test_daemon_start_in (const char *dir)
+{
+  OccTestDaemon *d = g_new0 (OccTestDaemon, 1);
+  d->dir = g_strdup (dir);
+  d->conf = g_build_filename (dir, "omnicc.conf", NULL);
+  d->socket = g_build_filename (dir, "control.sock", NULL);
+  d->log = g_build_filename (dir, "daemon.log", NULL);
+  if (spawn (d))
+    return d;
+  occ_test_daemon_free (d);
+  return NULL;
+}
+
+gboolean
+occ_test_daemon_restart (OccTestDaemon *d)
+{
+  g_assert_cmpint (occ_test_daemon_stop (d, SIGTERM), ==, 0);
+  return spawn (d);
+}
+
+OccTestDaemon *
+occ_test_daemon_start (const char *enabled, const char *extra)
+{
+  g_autofree char *dir = occ_test_mkdtemp ();
+  g_autofree char *conf
+      = g_strdup_printf ("[core]\n"
+                         "plugin-path=%s;%s\n"
+                         "state-dir=state\n"
+                         "data-dir=%s/share\n"
+                         "policy-dir=%s/policies\n"
+                         "control-socket=control.sock\n"
+                         "%s\n"
+                         "%s\n"
+                         "[plugins]\n"
+                         "enabled=%s\n",
+                         FIXTURE_PLUGIN_DIR, PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT,
+                         extra && strstr (extra, "drain-timeout") ? "" : "drain-timeout=5",
+                         extra ? extra : "", enabled ? enabled : "");
+  occ_test_write (dir, "omnicc.conf", conf);
+  return occ_test_daemon_start_in (dir);
+}
+
+int
+occ_test_daemon_stop (OccTestDaemon *d, int signum)
+{
+  g_subprocess_send_signal (d->proc, signum);
+  g_autoptr (GError) e = NULL;
+  g_subprocess_wait (d->proc, NULL, &e);
+  g_assert_no_error (e);
+  if (g_subprocess_get_if_signaled (d->proc))
+    return 128 + g_subprocess_get_term_sig (d->proc);
+  return g_subprocess_get_exit_status (d->proc);
+}
+
+void
+occ_test_daemon_free (OccTestDaemon *d)
+{
+  if (d == NULL)
+    return;
+  if (d->proc && g_subprocess_get_identifier (d->proc) != NULL)
+    {
+      g_subprocess_force_exit (d->proc);
+      g_subprocess_wait (d->proc, NULL, NULL);
+    }
+  g_clear_object (&d->proc);
+  occ_test_rmtree (d->dir);
+  g_free (d->dir);
+  g_free (d->conf);
+  g_free (d->socket);
+  g_free (d->log);
+  g_free (d);
+}
+
+int
+occ_test_run (const char *const *argv, char **out, char **err)
+{
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GSubprocess) p = g_subprocess_newv (
+      argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &e);
+  g_assert_no_error (e);
+  g_autofree char *o = NULL, *r = NULL;
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &o, &r, &e);
+  g_assert_no_error (e);
+  if (out)
+    *out = g_steal_pointer (&o);
+  if (err)
+    *err = g_steal_pointer (&r);
+  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p)
+                                        : 128 + g_subprocess_get_term_sig (p);
+}
+
+int
+occ_test_cli (OccTestDaemon *d, char **out, char **err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) OMNICC_CLI_PATH);
+  if (d)
+    {
+      g_ptr_array_add (argv, (char *) "--socket");
+      g_ptr_array_add (argv, d->socket);
+    }
+  va_list ap;
+  va_start (ap, err);
+  const char *a;
+  while ((a = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  return occ_test_run ((const char *const *) argv->pdata, out, err);
+}
+
+char *
+occ_test_raw_request (OccTestDaemon *d, const char *line)
+{
+  g_autoptr (GSocketClient) sc = g_socket_client_new ();
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (d->socket);
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect (sc, G_SOCKET_CONNECTABLE (addr), NULL, NULL);
+  if (conn == NULL)
+    return NULL;
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_autofree char *text = g_strconcat (line, "\n", NULL);
+  if (!g_output_stream_write_all (out, text, strlen (text), NULL, NULL, NULL))
+    return NULL;
+  g_autoptr (GDataInputStream) in
+      = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  return g_data_input_stream_read_line (in, NULL, NULL, NULL);
+}
+
+JsonObject *
+occ_test_parse_object (const char *json)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) e = NULL;
+  json_parser_load_from_data (p, json, -1, &e);
+  g_assert_no_error (e);
+  JsonNode *root = json_parser_get_root (p);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
