@@ -46,10 +46,11 @@ string_member (JsonObject *o, const char *name, GError **error)
   JsonNode *n = member (o, name, error);
   if (n == NULL)
     return NULL;
-  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING
+      || !g_utf8_validate (json_node_get_string (n), -1, NULL))
     {
       g_set_error (error, OCC_BUS_ERROR, OCC_BUS_ERROR_PARSE,
-                   "event JSON member “%s” is not a string", name);
+                   "event JSON member “%s” is not a UTF-8 string", name);
       return NULL;
     }
   return json_node_get_string (n);

@@ -376,6 +376,8 @@ decode_basic (Ctx *c, JsonNode *n, const GVariantType *t, GError **error)
         if (!is_type (n, G_TYPE_STRING))
           return fail (c, error, "expected a string, found %s", node_kind (n)), NULL;
         const char *s = json_node_get_string (n);
+        if (!g_utf8_validate (s, -1, NULL))
+          return fail (c, error, "string is not valid UTF-8"), NULL;
         if (k == 'o' && !g_variant_is_object_path (s))
           return fail (c, error, "“%s” is not an object path", s), NULL;
         if (k == 'g' && !g_variant_is_signature (s))
@@ -604,7 +606,17 @@ guess (JsonNode *n, guint depth, GError **error)
         case G_TYPE_DOUBLE:
           return g_variant_new_double (json_node_get_double (n));
         default:
-          return g_variant_new_string (json_node_get_string (n));
+          {
+            /* json-glib turns escapes such as "\\207" into bytes that
+             * need not be UTF-8 */
+            const char *s = json_node_get_string (n);
+            if (!g_utf8_validate (s, -1, NULL))
+              {
+                g_set_error (error, OCC_JSON_ERROR, 0, "string is not valid UTF-8");
+                return NULL;
+              }
+            return g_variant_new_string (s);
+          }
         }
     case JSON_NODE_ARRAY:
       {

@@ -248,8 +248,12 @@ test_refuses_malformed (void)
   for (int i = 0; i < 10000; i++)
     g_string_append_c (deep, '[');
   assert_refused (deep->str, "nested");
-  /* not UTF-8 */
+  /* not UTF-8, raw or through an escape json-glib turns into a byte */
   assert_refused (EV ("s", "\"\xff\xfe\""), "UTF-8");
+  assert_refused (EV ("s", "\"a\\207\""), "UTF-8");
+  assert_refused ("{\"type\":\"t.x\",\"signature\":\"s\",\"seq\":1,\"time\":2,"
+                  "\"publisher\":\"p\\207\",\"payload\":\"x\"}",
+                  "publisher");
 }
 
 static void
