@@ -507,6 +507,12 @@ decode (Ctx *c, JsonNode *n, const GVariantType *t, GError **error)
           for (GList *m = members; m && ok; m = m->next)
             {
               const char *key = m->data;
+              if (!g_utf8_validate (key, -1, NULL))
+                {
+                  fail (c, error, "object key is not valid UTF-8");
+                  ok = FALSE;
+                  break;
+                }
               GVariant *val = decode_child (c, json_object_get_member (o, key),
                                             g_variant_type_value (elem), key, 0, error);
               ok = val != NULL;
@@ -650,6 +656,11 @@ occ_json_object_to_vardict (JsonObject *o, GError **error)
   g_autoptr (GList) members = json_object_get_members (o);
   for (GList *m = members; m; m = m->next)
     {
+      if (!g_utf8_validate (m->data, -1, NULL))
+        {
+          g_set_error (error, OCC_JSON_ERROR, 0, "object key is not valid UTF-8");
+          return NULL;
+        }
       GVariant *v = guess (json_object_get_member (o, m->data), 1, error);
       if (v == NULL)
         return NULL;

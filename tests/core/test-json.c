@@ -251,6 +251,7 @@ test_refuses_malformed (void)
   /* not UTF-8, raw or through an escape json-glib turns into a byte */
   assert_refused (EV ("s", "\"\xff\xfe\""), "UTF-8");
   assert_refused (EV ("s", "\"a\\207\""), "UTF-8");
+  assert_refused (EV ("a{ss}", "{\"k\\207\": \"v\"}"), "key is not valid UTF-8");
   assert_refused ("{\"type\":\"t.x\",\"signature\":\"s\",\"seq\":1,\"time\":2,"
                   "\"publisher\":\"p\\207\",\"payload\":\"x\"}",
                   "publisher");

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize (int *argc, char ***argv);
 
 static void
 run_file (const char *path, guint *count)
@@ -21,6 +22,7 @@ int
 main (int argc, char **argv)
 {
   guint count = 0;
+  LLVMFuzzerInitialize (&argc, &argv);
   g_print ("1..1\n");
   for (int i = 1; i < argc; i++)
     {
