@@ -141,6 +141,9 @@ open_descriptor (const char *path, const char *expected_name, gpointer *module, 
     if (!requirement_is_valid (d->requires[i]))
       why = detail = g_strdup_printf (
           "requires “%s”, which is neither plugin:NAME nor service:NAME", d->requires[i]);
+  for (guint i = 0; why == NULL && d->after && d->after[i]; i++)
+    if (!g_str_has_prefix (d->after[i], "plugin:") || !plugin_name_is_valid (d->after[i] + 7))
+      why = detail = g_strdup_printf ("loads after “%s”, which is not plugin:NAME", d->after[i]);
   if (why)
     {
       g_set_error (error, OCC_LOADER_ERROR, OCC_LOADER_ERROR_BROKEN, "%s %s", path, why);
@@ -159,6 +162,7 @@ copy_descriptor (OccPlugin *p, const OccPluginDesc *d)
   g_free (p->license);
   g_strfreev (p->requires);
   g_strfreev (p->provides);
+  g_strfreev (p->after);
   p->version = g_strdup (d->version);
   p->summary = g_strdup (d->summary);
   p->license = g_strdup (d->license);
@@ -166,6 +170,9 @@ copy_descriptor (OccPlugin *p, const OccPluginDesc *d)
   p->abi_minor = d->abi_minor;
   p->requires = g_strdupv ((char **) d->requires);
   p->provides = g_strdupv ((char **) d->provides);
+  p->after = g_strdupv ((char **) d->after);
+  if (p->after == NULL)
+    p->after = g_new0 (char *, 1);
   if (p->requires == NULL)
     p->requires = g_new0 (char *, 1);
   if (p->provides == NULL)
@@ -452,6 +459,14 @@ resolve_deps (OccLoader *l, OccPlugin *p, GPtrArray *enabled, char **reason)
           return NULL;
         }
     }
+  /* soft ordering: after these if they are enabled, not needing them */
+  for (guint i = 0; p->after[i]; i++)
+    for (guint j = 0; j < enabled->len; j++)
+      {
+        OccPlugin *q = g_ptr_array_index (enabled, j);
+        if (q != p && strcmp (q->name, p->after[i] + 7) == 0)
+          g_ptr_array_add (deps, q);
+      }
   return deps;
 }
 

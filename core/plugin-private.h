@@ -25,6 +25,7 @@ struct _OccPlugin {
   guint32 abi_major, abi_minor;
   GStrv requires;
   GStrv provides;
+  GStrv after;
   gboolean has_schema;
   gboolean has_reconfigure;
   /* while loaded */

@@ -83,6 +83,7 @@ occ_plugin_free (OccPlugin *plugin)
   g_free (plugin->license);
   g_strfreev (plugin->requires);
   g_strfreev (plugin->provides);
+  g_strfreev (plugin->after);
   g_clear_pointer (&plugin->config, g_key_file_unref);
   g_clear_pointer (&plugin->sources, g_ptr_array_unref);
   g_free (plugin);
@@ -200,4 +201,16 @@ occ_plugin_is_stopping (OccPlugin *plugin)
 {
   g_return_val_if_fail (plugin != NULL, FALSE);
   return plugin->ctx->stopping;
+}
+
+void
+occ_plugin_request_stop (OccPlugin *plugin, int exit_status, const char *reason)
+{
+  g_return_if_fail (plugin != NULL && reason != NULL);
+  g_autofree char *why = g_strdup_printf ("plugin %s: %s", plugin->name, reason);
+  if (exit_status != 0)
+    g_warning ("%s", why);
+  if (plugin->ctx->exit_status == 0)
+    plugin->ctx->exit_status = exit_status;
+  occ_context_stop (plugin->ctx, why);
 }

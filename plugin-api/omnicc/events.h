@@ -38,6 +38,10 @@
      "A service interface was provided: (service, provider plugin, version).")                \
   X (SERVICE_REMOVED, "service.removed", "(ss)",                                              \
      "A service interface went away: (service, provider plugin).")                            \
+  /* storage */                                                                               \
+  X (STORE_STATE, "store.state", "(ssa{sv})",                                                 \
+     "The store's database changed state: (backend, connecting|ready|degraded|failed, "       \
+     "extra such as reason and schema-version).")                                             \
   /* interactions: new -> (bot/IVR) -> enqueue -> offered -> connected -> ended */            \
   X (INTERACTION_NEW, "interaction.new", "(ssssssa{sv})",                                     \
      "A contact arrived or was placed: (id, channel, direction, from, to, "                   \
@@ -75,6 +79,7 @@
 #define OCC_EVENT_PLUGIN_UNLOADED "plugin.unloaded"
 #define OCC_EVENT_SERVICE_ADDED "service.added"
 #define OCC_EVENT_SERVICE_REMOVED "service.removed"
+#define OCC_EVENT_STORE_STATE "store.state"
 #define OCC_EVENT_INTERACTION_NEW "interaction.new"
 #define OCC_EVENT_INTERACTION_ROUTED "interaction.routed"
 #define OCC_EVENT_INTERACTION_ENQUEUE "interaction.enqueue"

@@ -7,3 +7,5 @@
 #include <omnicc/events.h>
 #include <omnicc/service.h>
 #include <omnicc/control.h>
+#include <omnicc/store.h>
+#include <omnicc/records.h>

@@ -96,6 +96,9 @@ typedef gboolean (*OccPluginReconfigureFunc) (OccPlugin *plugin, GKeyFile *confi
  *   `"plugin:NAME"` or `"service:NAME"` (any plugin providing it), or NULL.
  * @provides: NULL-terminated list of service names the plugin registers,
  *   used to order loading; or NULL.
+ * @after: NULL-terminated list of `"plugin:NAME"`: load after these when
+ *   they are enabled too, but do not require them; or NULL. (store-sqlite
+ *   loads after store-postgres and declines if that one serves.)
  * @config_schema: the keys allowed in plugins.d/<name>.conf, or NULL for
  *   a plugin without configuration.
  * @load: called once on the main thread; must not block.
@@ -116,11 +119,12 @@ typedef struct {
   const char *license;
   const char *const *requires;
   const char *const *provides;
+  const char *const *after;
   const OccConfigKey *config_schema;
   OccPluginLoadFunc load;
   OccPluginUnloadFunc unload;
   OccPluginReconfigureFunc reconfigure;
-  gpointer _reserved[12];
+  gpointer _reserved[11];
 } OccPluginDesc;
 
 /* Helpers for the descriptor's NULL-terminated lists. */
@@ -209,6 +213,17 @@ OCC_API guint occ_plugin_attach_source (OccPlugin *plugin, GSource *source);
  */
 OCC_API void occ_plugin_hold (OccPlugin *plugin);
 OCC_API void occ_plugin_release (OccPlugin *plugin);
+
+/**
+ * occ_plugin_request_stop:
+ * @exit_status: what omniccd exits with (non-zero for an error).
+ * @reason: logged and published with core.stopping.
+ *
+ * Asks the daemon to drain and stop, for a plugin that finds the site
+ * cannot run safely (a database schema newer than this release knows).
+ * Under systemd a non-zero status counts as a failed start.
+ */
+OCC_API void occ_plugin_request_stop (OccPlugin *plugin, int exit_status, const char *reason);
 
 /** occ_plugin_is_stopping: TRUE once the daemon has begun to drain. */
 OCC_API gboolean occ_plugin_is_stopping (OccPlugin *plugin);

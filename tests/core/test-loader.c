@@ -112,6 +112,25 @@ test_orders_by_requires (Fixture *f, gconstpointer data)
 }
 
 static void
+test_after_orders_without_requiring (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  const char *both[] = { "late", "alpha", NULL };
+  load_enabled (f, both);
+  assert_state (f, "late", OCC_PLUGIN_LOADED, NULL);
+  g_assert_cmpstr (g_ptr_array_index (f->events, 0), ==, "plugin.loaded ('alpha', '1.0')");
+  g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==, "plugin.loaded ('late', '1.0')");
+  /* without alpha enabled, late loads all the same */
+  g_autoptr (GError) e = NULL;
+  g_assert_true (occ_loader_unload (f->ctx->loader, "late", &e));
+  g_assert_true (occ_loader_unload (f->ctx->loader, "alpha", &e));
+  const char *alone[] = { "late", NULL };
+  load_enabled (f, alone);
+  assert_state (f, "late", OCC_PLUGIN_LOADED, NULL);
+  assert_state (f, "alpha", OCC_PLUGIN_AVAILABLE, NULL);
+}
+
+static void
 test_cycle_reported (Fixture *f, gconstpointer data)
 {
   (void) data;
@@ -306,6 +325,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, setup, fn, teardown)
   ADD ("/loader/scan/reports-broken-files-with-reason", test_scan_reports_broken_files);
   ADD ("/loader/load/orders-by-requires", test_orders_by_requires);
+  ADD ("/loader/load/after-orders-without-requiring", test_after_orders_without_requiring);
   ADD ("/loader/load/reports-cycles", test_cycle_reported);
   ADD ("/loader/load/reports-unmet-requirements", test_unmet_requirements);
   ADD ("/loader/load/failure-removes-what-it-registered", test_failing_load_cleans_up);

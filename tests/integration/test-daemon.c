@@ -384,6 +384,24 @@ test_second_daemon_refused (void)
 }
 
 static void
+test_plugin_can_refuse_to_run (void)
+{
+  g_autofree char *dir = occ_test_mkdtemp ();
+  g_autofree char *conf = g_strdup_printf ("[core]\nplugin-path=%s\ncontrol-socket=control.sock\n"
+                                           "state-dir=state\n[plugins]\nenabled=alpha;stopper\n",
+                                           FIXTURE_PLUGIN_DIR);
+  occ_test_write (dir, "omnicc.conf", conf);
+  g_autofree char *path = g_build_filename (dir, "omnicc.conf", NULL);
+  const char *argv[] = { OMNICCD_PATH, "--config", path, NULL };
+  g_autofree char *err = NULL;
+  /* the daemon drains and exits with the plugin's status */
+  g_assert_cmpint (occ_test_run (argv, NULL, &err), ==, 3);
+  assert_contains (err, "plugin stopper: the fixture found a newer schema");
+  assert_contains (err, "plugin alpha unloaded");
+  occ_test_rmtree (dir);
+}
+
+static void
 test_stop_command (void)
 {
   g_autoptr (OccTestDaemon) d = occ_test_daemon_start ("alpha", NULL);
@@ -418,5 +436,6 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/config/check-config-names-file-and-line", test_check_config);
   g_test_add_func ("/daemon/start/second-daemon-on-socket-refused", test_second_daemon_refused);
   g_test_add_func ("/daemon/stop/command-drains-and-exits", test_stop_command);
+  g_test_add_func ("/daemon/stop/plugin-can-refuse-to-run", test_plugin_can_refuse_to_run);
   return g_test_run ();
 }
