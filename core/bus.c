@@ -15,12 +15,12 @@
 
 typedef struct {
   gint ref;
-  const char *name; /* interned */
+  char *name;
   char *signature;
   GVariantType *vtype;
   char *doc;
   OccPlugin *owner;
-  const char *owner_name; /* interned */
+  const char *owner_name; /* interned: plugin names are ours, not input */
   GPtrArray *matches;     /* Sub refs matching this type, or NULL */
   guint matches_gen;
 } EventType;
@@ -31,7 +31,8 @@ struct _OccEvent {
   GVariant *payload;
   guint64 seq;
   gint64 time;
-  const char *publisher; /* interned */
+  const char *publisher; /* interned plugin name, or publisher_owned */
+  char *publisher_owned; /* events parsed from JSON: input is not interned */
 };
 
 typedef enum { MATCH_EXACT, MATCH_PREFIX, MATCH_ALL } MatchKind;
@@ -40,8 +41,7 @@ typedef struct {
   gint ref;
   guint id;
   MatchKind kind;
-  const char *exact; /* MATCH_EXACT: the interned type name */
-  char *pattern;     /* MATCH_PREFIX: the prefix, dot included */
+  char *pattern; /* MATCH_EXACT: the name; MATCH_PREFIX: the prefix, dot included */
   gsize pattern_len;
   OccPlugin *owner;
   OccEventFunc func;
@@ -57,7 +57,7 @@ typedef struct {
 } BusSource;
 
 struct _OccBus {
-  GHashTable *types; /* interned name -> EventType */
+  GHashTable *types; /* name -> EventType */
   GPtrArray *subs;   /* active subscriptions, in subscription order */
   guint generation;  /* bumped whenever subs changes */
   guint next_sub_id;
@@ -93,6 +93,7 @@ event_type_unref (EventType *t)
 {
   if (!g_atomic_int_dec_and_test (&t->ref))
     return;
+  g_free (t->name);
   g_free (t->signature);
   g_variant_type_free (t->vtype);
   g_free (t->doc);
@@ -105,12 +106,14 @@ event_type_new (const char *name, const char *signature, const char *doc, OccPlu
 {
   EventType *t = g_new0 (EventType, 1);
   t->ref = 1;
-  t->name = g_intern_string (name);
+  /* not interned: names also come from outside (events parsed from JSON),
+   * and GLib never frees interned strings */
+  t->name = g_strdup (name);
   t->signature = g_strdup (signature);
   t->vtype = g_variant_type_new (signature);
   t->doc = g_strdup (doc ? doc : "");
   t->owner = owner;
-  t->owner_name = g_intern_string (owner ? occ_plugin_get_name (owner) : "core");
+  t->owner_name = owner ? occ_plugin_get_interned_name (owner) : "core";
   return t;
 }
 
@@ -204,6 +207,7 @@ event_alloc (EventType *type, GVariant *payload, guint64 seq, gint64 time, const
   e->seq = seq;
   e->time = time;
   e->publisher = publisher;
+  e->publisher_owned = NULL;
   return e;
 }
 
@@ -214,8 +218,9 @@ occ_event_new (const char *type, const char *signature, GVariant *payload, guint
   g_return_val_if_fail (type != NULL && signature != NULL && payload != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (payload, G_VARIANT_TYPE (signature)), NULL);
   EventType *t = event_type_new (type, signature, NULL, NULL);
-  OccEvent *e
-      = event_alloc (t, payload, seq, time, g_intern_string (publisher ? publisher : "core"));
+  OccEvent *e = event_alloc (t, payload, seq, time, NULL);
+  e->publisher_owned = g_strdup (publisher ? publisher : "core");
+  e->publisher = e->publisher_owned;
   event_type_unref (t);
   return e;
 }
@@ -236,6 +241,7 @@ occ_event_unref (OccEvent *event)
     return;
   g_variant_unref (event->payload);
   event_type_unref (event->type);
+  g_free (event->publisher_owned);
   g_free (event);
 }
 
@@ -279,8 +285,9 @@ gboolean
 occ_event_equal (const OccEvent *a, const OccEvent *b)
 {
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
-  return a->type->name == b->type->name && strcmp (a->type->signature, b->type->signature) == 0
-         && a->seq == b->seq && a->time == b->time && a->publisher == b->publisher
+  return strcmp (a->type->name, b->type->name) == 0
+         && strcmp (a->type->signature, b->type->signature) == 0 && a->seq == b->seq
+         && a->time == b->time && strcmp (a->publisher, b->publisher) == 0
          && g_variant_equal (a->payload, b->payload);
 }
 
@@ -310,7 +317,7 @@ sub_matches (const Sub *s, const char *name)
     case MATCH_ALL:
       return TRUE;
     case MATCH_EXACT:
-      return s->exact == name; /* both interned */
+      return strcmp (s->pattern, name) == 0;
     case MATCH_PREFIX:
       return strncmp (name, s->pattern, s->pattern_len) == 0;
     }
@@ -355,7 +362,7 @@ occ_bus_subscribe (OccBus *bus, OccPlugin *owner, const char *pattern, OccEventF
   else if (type_name_is_valid (pattern))
     {
       s->kind = MATCH_EXACT;
-      s->exact = g_intern_string (pattern);
+      s->pattern = g_strdup (pattern);
     }
   else
     goto invalid;
