@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 char *
 occ_test_mkdtemp (void)
@@ -263,4 +266,224 @@ occ_test_parse_object (const char *json)
   JsonNode *root = json_parser_get_root (p);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
   return json_object_ref (json_node_get_object (root));
+}
+
+/* --- PostgreSQL ---------------------------------------------------------------- */
+
+#define PG_BIN "/usr/lib/postgresql/15/bin"
+
+/* Data folders of running servers, for the emergency stop below. Signal
+ * handlers may only read this fixed array. */
+#define MAX_PG 8
+static char pg_running[MAX_PG][256];
+
+/* Runs @argv as the postgres user when we are root; returns the status. */
+static int
+run_as_postgres (const char *const *argv, char **out, char **err)
+{
+  g_autoptr (GPtrArray) full = g_ptr_array_new ();
+  if (getuid () == 0)
+    {
+      g_ptr_array_add (full, (char *) "/usr/sbin/runuser");
+      g_ptr_array_add (full, (char *) "-u");
+      g_ptr_array_add (full, (char *) "postgres");
+      g_ptr_array_add (full, (char *) "--");
+    }
+  for (guint i = 0; argv[i]; i++)
+    g_ptr_array_add (full, (char *) argv[i]);
+  g_ptr_array_add (full, NULL);
+  return occ_test_run ((const char *const *) full->pdata, out, err);
+}
+
+/* Stops every server still running: from atexit and from fatal signals
+ * (fork and exec are what async-signal-safe code may do here). */
+static void
+emergency_stop (void)
+{
+  for (int i = 0; i < MAX_PG; i++)
+    {
+      if (pg_running[i][0] == '\0')
+        continue;
+      pid_t pid = fork ();
+      if (pid == 0)
+        {
+          if (getuid () == 0)
+            execl ("/usr/sbin/runuser", "runuser", "-u", "postgres", "--", PG_BIN "/pg_ctl", "-D",
+                   pg_running[i], "-m", "immediate", "-s", "stop", (char *) NULL);
+          else
+            execl (PG_BIN "/pg_ctl", "pg_ctl", "-D", pg_running[i], "-m", "immediate", "-s", "stop",
+                   (char *) NULL);
+          _exit (127);
+        }
+      if (pid > 0)
+        waitpid (pid, NULL, 0);
+      pg_running[i][0] = '\0';
+    }
+}
+
+static void
+on_fatal_signal (int signum)
+{
+  emergency_stop ();
+  signal (signum, SIG_DFL);
+  raise (signum);
+}
+
+static void
+guard_install (void)
+{
+  static gboolean installed;
+  if (installed)
+    return;
+  installed = TRUE;
+  atexit (emergency_stop);
+  const int sigs[] = { SIGABRT, SIGSEGV, SIGBUS, SIGTERM, SIGINT, SIGTRAP };
+  for (guint i = 0; i < G_N_ELEMENTS (sigs); i++)
+    signal (sigs[i], on_fatal_signal);
+}
+
+static void
+guard_set (const char *data, gboolean running)
+{
+  for (int i = 0; i < MAX_PG; i++)
+    {
+      if (running && pg_running[i][0] == '\0')
+        {
+          g_strlcpy (pg_running[i], data, sizeof pg_running[i]);
+          return;
+        }
+      if (!running && strcmp (pg_running[i], data) == 0)
+        pg_running[i][0] = '\0';
+    }
+}
+
+static gboolean
+pg_ctl_start (OccTestPostgres *pg)
+{
+  g_autofree char *data = g_build_filename (pg->dir, "data", NULL);
+  g_autofree char *log = g_build_filename (pg->dir, "server.log", NULL);
+  g_autofree char *opts = g_strdup_printf ("-k %s -p %d -c listen_addresses='' -c fsync=on "
+                                           "-c max_connections=50",
+                                           pg->socket_dir, pg->port);
+  const char *start[]
+      = { PG_BIN "/pg_ctl", "-D", data, "-o", opts, "-l", log, "-w", "-t", "30", "start", NULL };
+  g_autofree char *err = NULL;
+  guard_set (data, TRUE);
+  if (run_as_postgres (start, NULL, &err) != 0)
+    {
+      g_autofree char *text = NULL;
+      g_file_get_contents (log, &text, NULL, NULL);
+      g_test_message ("pg_ctl start failed: %s\n%s", err, text ? text : "");
+      guard_set (data, FALSE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+OccTestPostgres *
+occ_test_postgres_start (void)
+{
+  guard_install ();
+  if (!g_file_test (PG_BIN "/initdb", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_message ("PostgreSQL server binaries are not installed in %s", PG_BIN);
+      return NULL;
+    }
+  OccTestPostgres *pg = g_new0 (OccTestPostgres, 1);
+  pg->dir = occ_test_mkdtemp ();
+  pg->socket_dir = g_strdup (pg->dir);
+  pg->port = 5432;
+  if (getuid () == 0)
+    {
+      struct passwd *pw = getpwnam ("postgres");
+      g_assert_nonnull (pw);
+      g_assert_cmpint (chown (pg->dir, pw->pw_uid, pw->pw_gid), ==, 0);
+    }
+  g_autofree char *data = g_build_filename (pg->dir, "data", NULL);
+  const char *initdb[] = { PG_BIN "/initdb", "-D", data,   "-A",         "trust",     "-U",
+                           "postgres",       "-E", "UTF8", "--locale=C", "--no-sync", NULL };
+  g_autofree char *err = NULL;
+  if (run_as_postgres (initdb, NULL, &err) != 0)
+    {
+      g_test_message ("initdb failed: %s", err);
+      occ_test_postgres_stop (pg);
+      return NULL;
+    }
+  if (!pg_ctl_start (pg))
+    {
+      occ_test_postgres_stop (pg);
+      return NULL;
+    }
+  g_autofree char *created = occ_test_psql (pg, "CREATE DATABASE omnicc");
+  g_assert_nonnull (created);
+  pg->dsn
+      = g_strdup_printf ("host=%s port=%d user=postgres dbname=omnicc", pg->socket_dir, pg->port);
+  return pg;
+}
+
+static void
+pg_ctl_stop (OccTestPostgres *pg, const char *mode)
+{
+  g_autofree char *data = g_build_filename (pg->dir, "data", NULL);
+  const char *stop[] = { PG_BIN "/pg_ctl", "-D", data, "-m", mode, "-w", "-s", "stop", NULL };
+  run_as_postgres (stop, NULL, NULL);
+  guard_set (data, FALSE);
+}
+
+void
+occ_test_postgres_crash (OccTestPostgres *pg)
+{
+  pg_ctl_stop (pg, "immediate");
+}
+
+gboolean
+occ_test_postgres_restart (OccTestPostgres *pg)
+{
+  return pg_ctl_start (pg);
+}
+
+void
+occ_test_postgres_stop (OccTestPostgres *pg)
+{
+  if (pg == NULL)
+    return;
+  pg_ctl_stop (pg, "fast");
+  occ_test_rmtree (pg->dir);
+  g_free (pg->dir);
+  g_free (pg->socket_dir);
+  g_free (pg->dsn);
+  g_free (pg);
+}
+
+char *
+occ_test_psql (OccTestPostgres *pg, const char *sql)
+{
+  g_autofree char *port = g_strdup_printf ("%d", pg->port);
+  const char *argv[] = { "/usr/bin/psql",
+                         "-X",
+                         "-q",
+                         "-A",
+                         "-t",
+                         "-v",
+                         "ON_ERROR_STOP=1",
+                         "-h",
+                         pg->socket_dir,
+                         "-p",
+                         port,
+                         "-U",
+                         "postgres",
+                         "-d",
+                         pg->dsn ? "omnicc" : "postgres",
+                         "-c",
+                         sql,
+                         NULL };
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  if (occ_test_run (argv, &out, &err) != 0)
+    {
+      g_test_message ("psql: %s", err);
+      g_free (out);
+      return NULL;
+    }
+  return out;
 }

@@ -63,3 +63,28 @@ char *occ_test_raw_request (OccTestDaemon *d, const char *line);
 
 /* Parses a JSON answer line and returns its object (transfer full). */
 JsonObject *occ_test_parse_object (const char *json);
+
+/* --- PostgreSQL ------------------------------------------------------------- */
+
+/* A private PostgreSQL server: initdb in a temporary folder, listening on a
+ * UNIX socket in that folder only (no TCP), database "omnicc". As root the
+ * server runs as the postgres user (initdb refuses root). The server is
+ * stopped by occ_test_postgres_stop(), and also if the test process aborts,
+ * crashes or is told to terminate. */
+typedef struct {
+  char *dir;
+  char *dsn; /* host=DIR port=PORT user=postgres dbname=omnicc */
+  char *socket_dir;
+  int port;
+} OccTestPostgres;
+
+/* NULL (with the reason in g_test_message) if the server did not start. */
+OccTestPostgres *occ_test_postgres_start (void);
+void occ_test_postgres_stop (OccTestPostgres *pg);
+/* Kills the server as a crash would (pg_ctl -m immediate). */
+void occ_test_postgres_crash (OccTestPostgres *pg);
+/* Starts it again on the same data; FALSE if it did not come back. */
+gboolean occ_test_postgres_restart (OccTestPostgres *pg);
+/* Runs SQL through psql; returns its output (transfer full), NULL on error. */
+char *occ_test_psql (OccTestPostgres *pg, const char *sql);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OccTestPostgres, occ_test_postgres_stop)
