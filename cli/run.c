@@ -6,6 +6,8 @@
 #include "run.h"
 
 #include <glib-unix.h>
+#include <grp.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +69,9 @@ prepare_config (const char *state_dir, GError **error)
   g_key_file_set_string (kf, "core", "policy-dir", paths->policy_dir);
   g_key_file_set_string (kf, "core", "state-dir", data);
   g_key_file_set_string (kf, "core", "control-socket", sock);
+  /* the demo's socket belongs to whoever runs it */
+  struct group *gr = getgrgid (getgid ());
+  g_key_file_set_string (kf, "core", "control-group", gr ? gr->gr_name : "");
   if (g_mkdir_with_parents (data, 0750) != 0 || !seed_plugins_d (demo_dir, state_dir, error))
     return NULL;
   if (!g_key_file_save_to_file (kf, conf, error))
@@ -163,6 +168,15 @@ occ_cli_run (int argc, char **argv)
       g_printerr ("omnicc run: cannot create %s\n", state_dir);
       return OCC_EXIT_FAILED;
     }
+  g_autofree char *sock = g_build_filename (state_dir, "control.sock", NULL);
+  g_autoptr (OccClient) running = occ_client_connect (sock, NULL);
+  if (running)
+    {
+      g_printerr ("omnicc run: an omniccd already runs on %s (stop it with: omnicc --socket %s "
+                  "stop)\n",
+                  sock, sock);
+      return OCC_EXIT_FAILED;
+    }
   g_autoptr (GError) e = NULL;
   g_autofree char *conf = prepare_config (state_dir, &e);
   if (conf == NULL)
@@ -182,7 +196,6 @@ occ_cli_run (int argc, char **argv)
   g_subprocess_wait_async (r.daemon, NULL, on_daemon_exit, &r);
   guint s1 = g_unix_signal_add (SIGINT, on_signal, &r);
   guint s2 = g_unix_signal_add (SIGTERM, on_signal, &r);
-  g_autofree char *sock = g_build_filename (state_dir, "control.sock", NULL);
   if (wait_ready (&r, sock))
     print_banner (sock, conf);
   else if (!r.exited)

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "control.h"
 #include "loader.h"
+#include "log.h"
 #include "registry.h"
 
 #include <string.h>
@@ -446,6 +447,21 @@ occ_context_reload (OccContext *ctx, GString *report, GError **error)
                                   "new configuration refused, the old one stays: ");
       return FALSE;
     }
+  /* what only a restart can change: say so instead of ignoring it */
+  if (g_strcmp0 (occ_config_get_control_socket (fresh), occ_config_get_control_socket (ctx->config))
+          != 0
+      || g_strcmp0 (occ_config_get_control_group (fresh),
+                    occ_config_get_control_group (ctx->config))
+             != 0)
+    {
+      g_warning ("control-socket and control-group changes apply at the next start");
+      g_string_append_printf (report,
+                              "%scontrol-socket and control-group changes apply at the "
+                              "next start",
+                              report->len ? "\n" : "");
+    }
+  if (occ_log_get_override () == 0)
+    occ_log_set_level (occ_config_get_log_level (fresh));
   g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
   occ_loader_apply_config (ctx->loader, g_steal_pointer (&fresh), changed, report);
   g_ptr_array_add (changed, NULL);

@@ -2,6 +2,7 @@
  * schemas (unknown keys and wrong types refused), line numbers in errors,
  * relative paths, policy merging, and rewriting the enabled list. */
 #include "config.h"
+#include "log.h"
 #include "paths.h"
 
 #include <string.h>
@@ -267,26 +268,6 @@ get_path_key (OccConfig *c, const char *key, const char *fallback)
   return resolve (c, v ? v : fallback);
 }
 
-static gboolean
-parse_log_level (const char *s, GLogLevelFlags *out)
-{
-  static const struct {
-    const char *name;
-    GLogLevelFlags level;
-  } levels[] = {
-    { "error", G_LOG_LEVEL_ERROR },     { "critical", G_LOG_LEVEL_CRITICAL },
-    { "warning", G_LOG_LEVEL_WARNING }, { "message", G_LOG_LEVEL_MESSAGE },
-    { "info", G_LOG_LEVEL_INFO },       { "debug", G_LOG_LEVEL_DEBUG },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
-    if (g_ascii_strcasecmp (s, levels[i].name) == 0)
-      {
-        *out = levels[i].level;
-        return TRUE;
-      }
-  return FALSE;
-}
-
 OccConfig *
 occ_config_load (const char *path, GError **error)
 {
@@ -306,7 +287,7 @@ occ_config_load (const char *path, GError **error)
 
   g_autofree char *level = g_key_file_get_string (c->kf, "core", "log-level", NULL);
   c->log_level = G_LOG_LEVEL_INFO;
-  if (level && !parse_log_level (level, &c->log_level))
+  if (level && !occ_log_parse_level (level, &c->log_level))
     {
       g_set_error (error, OCC_CONFIG_ERROR, OCC_CONFIG_ERROR_INVALID,
                    "%s:%u: [core] log-level: “%s” is not one of error, "

@@ -8,6 +8,8 @@
 #include "loader.h"
 #include "registry.h"
 
+#include <systemd/sd-daemon.h>
+
 OccContext *
 occ_context_new (OccConfig *config)
 {
@@ -45,6 +47,21 @@ occ_context_free (OccContext *ctx)
 
 static gboolean drain_check (gpointer data);
 
+/* Quits once every control connection has sent what it had, or after the
+ * deadline. */
+static gboolean
+finish_hang_up (gpointer data)
+{
+  OccContext *ctx = data;
+  if (occ_control_count_connections (ctx->control) > 0
+      && g_get_monotonic_time () < ctx->hangup_deadline)
+    return G_SOURCE_CONTINUE;
+  ctx->drain_source = 0;
+  occ_control_close (ctx->control);
+  g_main_loop_quit (ctx->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 schedule_check (OccContext *ctx, guint delay_ms)
 {
@@ -72,8 +89,10 @@ drain_check (gpointer data)
   occ_bus_flush (ctx->bus);
   occ_loader_unload_all (ctx->loader);
   occ_bus_flush (ctx->bus);
-  occ_control_close (ctx->control);
-  g_main_loop_quit (ctx->loop);
+  /* let followers read the last events before their connections close */
+  occ_control_hang_up (ctx->control);
+  ctx->hangup_deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+  ctx->drain_source = g_timeout_add (5, finish_hang_up, ctx);
   return G_SOURCE_REMOVE;
 }
 
@@ -93,6 +112,7 @@ occ_context_stop (OccContext *ctx, const char *reason)
   ctx->drain_deadline = g_get_monotonic_time ()
                         + (gint64) occ_config_get_drain_timeout (ctx->config) * G_USEC_PER_SEC;
   g_message ("stopping: %s", reason);
+  sd_notifyf (0, "STOPPING=1\nSTATUS=stopping: %s", reason);
   occ_bus_publish (ctx->bus, NULL, OCC_EVENT_CORE_STOPPING, g_variant_new ("(s)", reason), NULL);
   /* plugins hear core.stopping first and may take a hold */
   schedule_check (ctx, 0);

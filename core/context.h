@@ -22,6 +22,7 @@ struct _OccContext {
   guint holds; /* sum of plugin holds, see occ_plugin_hold() */
   guint drain_source;
   gint64 drain_deadline; /* monotonic µs */
+  gint64 hangup_deadline;
   int exit_status;
 };
 

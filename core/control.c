@@ -618,8 +618,15 @@ occ_control_listen (OccControl *control, const char *path, const char *group, GE
                    dir, g_strerror (errno));
       return FALSE;
     }
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
+  struct stat st;
+  if (lstat (path, &st) == 0)
     {
+      if (!S_ISSOCK (st.st_mode))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       "control socket %s: a file that is not a socket is in the way", path);
+          return FALSE;
+        }
       if (socket_is_live (path))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
@@ -641,7 +648,12 @@ occ_control_listen (OccControl *control, const char *path, const char *group, GE
       g_clear_object (&control->service);
       return FALSE;
     }
-  struct group *gr = group ? getgrnam (group) : NULL;
+  /* an empty group leaves the socket to the daemon's own group */
+  struct group *gr = group && *group ? getgrnam (group) : NULL;
+  if (group && *group && gr == NULL)
+    g_warning ("control socket %s: group %s does not exist; only the daemon's own group may "
+               "use the socket",
+               path, group);
   if (gr && chown (path, (uid_t) -1, gr->gr_gid) != 0)
     g_warning ("control socket %s: cannot give it to group %s: %s", path, group,
                g_strerror (errno));
@@ -649,6 +661,32 @@ occ_control_listen (OccControl *control, const char *path, const char *group, GE
   g_signal_connect (control->service, "incoming", G_CALLBACK (on_incoming), control);
   g_socket_service_start (control->service);
   return TRUE;
+}
+
+void
+occ_control_hang_up (OccControl *control)
+{
+  occ_control_stop_listening (control);
+  /* iterate over a copy: closing removes from the list */
+  g_autoptr (GPtrArray) conns = g_ptr_array_copy (control->conns, NULL, NULL);
+  for (guint i = 0; i < conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (conns, i);
+      c->hangup = TRUE;
+      write_next (c);
+    }
+}
+
+void
+occ_control_stop_listening (OccControl *control)
+{
+  if (control->service)
+    {
+      g_socket_service_stop (control->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (control->service));
+      g_clear_object (&control->service);
+      unlink (control->path);
+    }
 }
 
 void

@@ -26,6 +26,11 @@ gboolean occ_control_listen (OccControl *control, const char *path, const char *
 /* Stops accepting and closes every connection. */
 void occ_control_close (OccControl *control);
 
+/* Stops accepting; each connection is closed once what it still has to
+ * send (the last streamed events) is written. */
+void occ_control_hang_up (OccControl *control);
+void occ_control_stop_listening (OccControl *control);
+
 /* Registers a command; @owner NULL for the core's own. */
 gboolean occ_control_register (OccControl *control, OccPlugin *owner, const char *name,
                                const char *summary, OccControlFunc func, gpointer user_data,

@@ -3,6 +3,7 @@
 #include "log.h"
 
 static GLogLevelFlags threshold = G_LOG_LEVEL_INFO;
+static GLogLevelFlags override;
 
 static int
 rank (GLogLevelFlags level)
@@ -44,4 +45,36 @@ occ_log_init (GLogLevelFlags level)
   /* all levels to stderr (GLib sends info and debug to stdout otherwise) */
   g_log_writer_default_set_use_stderr (TRUE);
   g_log_set_writer_func (writer, NULL, NULL);
+}
+
+void
+occ_log_set_override (GLogLevelFlags level)
+{
+  override = level;
+}
+
+GLogLevelFlags
+occ_log_get_override (void)
+{
+  return override;
+}
+
+gboolean
+occ_log_parse_level (const char *name, GLogLevelFlags *level)
+{
+  static const struct {
+    const char *name;
+    GLogLevelFlags level;
+  } levels[] = {
+    { "error", G_LOG_LEVEL_ERROR },     { "critical", G_LOG_LEVEL_CRITICAL },
+    { "warning", G_LOG_LEVEL_WARNING }, { "message", G_LOG_LEVEL_MESSAGE },
+    { "info", G_LOG_LEVEL_INFO },       { "debug", G_LOG_LEVEL_DEBUG },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+    if (g_ascii_strcasecmp (name, levels[i].name) == 0)
+      {
+        *level = levels[i].level;
+        return TRUE;
+      }
+  return FALSE;
 }

@@ -17,7 +17,6 @@ static gboolean
 on_stop_signal (gpointer data)
 {
   occ_context_stop (data, "signal received");
-  sd_notify (0, "STOPPING=1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -110,6 +109,14 @@ main (int argc, char **argv)
                OCC_PLUGIN_ABI_MINOR);
       return 0;
     }
+  GLogLevelFlags forced_level = 0;
+  if (log_level && !occ_log_parse_level (log_level, &forced_level))
+    {
+      g_printerr ("omniccd: --log-level: “%s” is not one of error, critical, warning, message, "
+                  "info, debug\n",
+                  log_level);
+      return 2;
+    }
   if (config_path == NULL)
     config_path = g_strdup (DEFAULT_CONFIG);
   if (check)
@@ -121,23 +128,8 @@ main (int argc, char **argv)
       g_printerr ("omniccd: %s\n", e->message);
       return 1;
     }
-  occ_log_init (occ_config_get_log_level (config));
-  if (log_level)
-    {
-      static const char *names[] = { "error", "critical", "warning", "message", "info", "debug" };
-      static const GLogLevelFlags levels[]
-          = { G_LOG_LEVEL_ERROR,   G_LOG_LEVEL_CRITICAL, G_LOG_LEVEL_WARNING,
-              G_LOG_LEVEL_MESSAGE, G_LOG_LEVEL_INFO,     G_LOG_LEVEL_DEBUG };
-      guint i;
-      for (i = 0; i < G_N_ELEMENTS (names) && g_ascii_strcasecmp (names[i], log_level) != 0; i++)
-        ;
-      if (i == G_N_ELEMENTS (names))
-        {
-          g_printerr ("omniccd: --log-level: “%s” is not a level\n", log_level);
-          return 2;
-        }
-      occ_log_set_level (levels[i]);
-    }
+  occ_log_init (forced_level ? forced_level : occ_config_get_log_level (config));
+  occ_log_set_override (forced_level);
 
   g_autoptr (OccContext) ctx = occ_context_new (g_steal_pointer (&config));
   if (!occ_control_listen (ctx->control, occ_config_get_control_socket (ctx->config),

@@ -304,6 +304,8 @@ test_events_follow_streams (void)
     }
   g_assert_cmpint (occ_test_cli (d, NULL, NULL, "plugin", "load", "alpha", NULL), ==, 0);
   g_assert_cmpint (occ_test_cli (d, NULL, NULL, "plugin", "unload", "alpha", NULL), ==, 0);
+  g_assert_cmpint (occ_test_cli (d, NULL, NULL, "plugin", "load", "beta", NULL), ==, 1);
+  g_assert_cmpint (occ_test_cli (d, NULL, NULL, "plugin", "load", "old-provider", NULL), ==, 0);
   g_autofree char *l1 = g_data_input_stream_read_line (in, NULL, NULL, &e);
   g_autofree char *l2 = g_data_input_stream_read_line (in, NULL, NULL, &e);
   g_assert_no_error (e);
@@ -316,8 +318,17 @@ test_events_follow_streams (void)
   g_assert_cmpstr (json_object_get_string_member (ev2, "type"), ==, "plugin.unloaded");
   g_assert_cmpint (json_object_get_int_member (ev2, "seq"), >,
                    json_object_get_int_member (ev1, "seq"));
-  /* the follower ends cleanly when the daemon stops */
+  g_autofree char *l3 = g_data_input_stream_read_line (in, NULL, NULL, &e);
+  assert_contains (l3, "\"plugin.loaded\"");
+  assert_contains (l3, "old-provider");
+  /* the follower gets the last events, then ends cleanly, as the daemon stops */
   g_assert_cmpint (occ_test_daemon_stop (d, SIGTERM), ==, 0);
+  g_autofree char *rest = NULL;
+  gsize len = 0;
+  rest = g_data_input_stream_read_upto (in, "", 0, &len, NULL, &e);
+  g_assert_no_error (e);
+  assert_contains (rest, "\"type\":\"plugin.unloaded\"");
+  assert_contains (rest, "old-provider");
   g_subprocess_wait (follower, NULL, &e);
   g_assert_no_error (e);
   g_assert_cmpint (g_subprocess_get_exit_status (follower), ==, 0);
@@ -360,6 +371,31 @@ test_check_config (void)
   g_assert_cmpint (occ_test_run (argv, NULL, &err4), ==, 1);
   assert_contains (err4, "plugin ghost is enabled but not found");
   assert_contains (err4, "ABI 99");
+  occ_test_rmtree (dir);
+}
+
+static void
+test_socket_path_guarded (void)
+{
+  g_autofree char *dir = occ_test_mkdtemp ();
+  g_autofree char *conf = g_strdup_printf ("[core]\nplugin-path=%s\ncontrol-socket=precious.txt\n"
+                                           "control-group=\nstate-dir=state\n",
+                                           FIXTURE_PLUGIN_DIR);
+  occ_test_write (dir, "omnicc.conf", conf);
+  occ_test_write (dir, "precious.txt", "not a socket\n");
+  g_autofree char *path = g_build_filename (dir, "omnicc.conf", NULL);
+  const char *argv[] = { OMNICCD_PATH, "--config", path, NULL };
+  g_autofree char *err = NULL;
+  g_assert_cmpint (occ_test_run (argv, NULL, &err), ==, 1);
+  assert_contains (err, "a file that is not a socket is in the way");
+  g_autofree char *precious = g_build_filename (dir, "precious.txt", NULL);
+  g_autofree char *kept = occ_test_read (precious);
+  g_assert_cmpstr (kept, ==, "not a socket\n");
+  /* a bad --log-level is refused before anything is read */
+  const char *bad[] = { OMNICCD_PATH, "--config", "/nonexistent", "--log-level", "loud", NULL };
+  g_autofree char *err2 = NULL;
+  g_assert_cmpint (occ_test_run (bad, NULL, &err2), ==, 2);
+  assert_contains (err2, "“loud” is not one of");
   occ_test_rmtree (dir);
 }
 
@@ -435,6 +471,8 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/events/follow-streams-json-lines", test_events_follow_streams);
   g_test_add_func ("/daemon/config/check-config-names-file-and-line", test_check_config);
   g_test_add_func ("/daemon/start/second-daemon-on-socket-refused", test_second_daemon_refused);
+  g_test_add_func ("/daemon/start/never-deletes-a-file-at-the-socket-path",
+                   test_socket_path_guarded);
   g_test_add_func ("/daemon/stop/command-drains-and-exits", test_stop_command);
   g_test_add_func ("/daemon/stop/plugin-can-refuse-to-run", test_plugin_can_refuse_to_run);
   return g_test_run ();

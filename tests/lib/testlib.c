@@ -158,6 +158,7 @@ occ_test_daemon_start (const char *enabled, const char *extra)
                          "data-dir=%s/share\n"
                          "policy-dir=%s/policies\n"
                          "control-socket=control.sock\n"
+                         "control-group=\n"
                          "%s\n"
                          "%s\n"
                          "[plugins]\n"
