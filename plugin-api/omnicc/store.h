@@ -26,11 +26,13 @@ G_BEGIN_DECLS
 #define OCC_STORE_VERSION 1
 
 #define OCC_STORE_ERROR (occ_store_error_quark ())
-/* A quark is named by its string, so every plugin gets the same one. */
+/* A quark is named by its string, so every plugin gets the same one; the
+ * string is copied (not from_static_string): a plugin's literals go away
+ * when it is unloaded. */
 static inline GQuark
 occ_store_error_quark (void)
 {
-  return g_quark_from_static_string ("occ-store-error-quark");
+  return g_quark_from_string ("occ-store-error-quark");
 }
 
 typedef enum {
