@@ -13,6 +13,11 @@
  *
  * Every function is called on the main thread; every callback runs on the
  * main thread, exactly once, never before the call returns.
+ *
+ * Separate calls are independent: they may run in any order (a pool runs
+ * them side by side, reads may pass queued writes). A caller that needs
+ * an order puts the statements in one call, or waits for the first
+ * callback before making the second.
  */
 #pragma once
 
