@@ -118,6 +118,25 @@ wait_ready (Run *r, const char *sock)
   return FALSE;
 }
 
+/* Fills the demo site with customers and interactions (idempotent: the
+ * records have fixed ids), when the records plugin is there. */
+static void
+seed_demo (const char *sock)
+{
+  g_autoptr (OccClient) c = occ_client_connect (sock, NULL);
+  if (c == NULL)
+    return;
+  int code;
+  g_autoptr (GError) e = NULL;
+  g_autoptr (JsonNode) r = occ_client_call (c, "records.seed-demo", NULL, &code, &e);
+  if (r && JSON_NODE_HOLDS_OBJECT (r))
+    g_print ("demo data: %" G_GINT64_FORMAT " customers, %" G_GINT64_FORMAT " interactions\n",
+             json_object_get_int_member_with_default (json_node_get_object (r), "customers", 0),
+             json_object_get_int_member_with_default (json_node_get_object (r), "interactions", 0));
+  else if (code == OCC_EXIT_FAILED)
+    g_printerr ("omnicc run: no demo data: %s\n", e->message);
+}
+
 static void
 print_banner (const char *sock, const char *conf)
 {
@@ -141,7 +160,7 @@ print_banner (const char *sock, const char *conf)
                            : json_object_get_string_member_with_default (p, "summary", ""));
         }
     }
-  g_print ("  SIP phones:      no SIP plugin is installed yet; this build has the core only.\n");
+  g_print ("  SIP phones:      none yet: the voice path (SIP and media plugins) is not built.\n");
   g_print ("\nIn another terminal:  omnicc plugin list | omnicc status | omnicc events --follow\n");
   g_print ("Stop with Ctrl-C.\n\n");
   fflush (stdout);
@@ -197,7 +216,10 @@ occ_cli_run (int argc, char **argv)
   guint s1 = g_unix_signal_add (SIGINT, on_signal, &r);
   guint s2 = g_unix_signal_add (SIGTERM, on_signal, &r);
   if (wait_ready (&r, sock))
-    print_banner (sock, conf);
+    {
+      seed_demo (sock);
+      print_banner (sock, conf);
+    }
   else if (!r.exited)
     g_printerr ("omnicc run: omniccd does not answer on %s yet\n", sock);
   if (!r.exited)

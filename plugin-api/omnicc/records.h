@@ -27,11 +27,13 @@ G_BEGIN_DECLS
 #define OCC_RECORDS_VERSION 1
 
 #define OCC_RECORDS_ERROR (occ_records_error_quark ())
-/* A quark is named by its string, so every plugin gets the same one. */
+/* A quark is named by its string, so every plugin gets the same one; the
+ * string is copied (not from_static_string): a plugin's literals go away
+ * when it is unloaded. */
 static inline GQuark
 occ_records_error_quark (void)
 {
-  return g_quark_from_static_string ("occ-records-error-quark");
+  return g_quark_from_string ("occ-records-error-quark");
 }
 
 typedef enum {
