@@ -146,10 +146,8 @@ check_value (GKeyFile *kf, const char *text, const char *file, const char *group
         break;
       }
     case OCC_CONFIG_STRING_LIST:
-      {
-        g_auto (GStrv) v = g_key_file_get_string_list (kf, group, key, NULL, &e);
-        break;
-      }
+      g_strfreev (g_key_file_get_string_list (kf, group, key, NULL, &e));
+      break;
     case OCC_CONFIG_BOOL:
       g_key_file_get_boolean (kf, group, key, &e);
       if (e)
