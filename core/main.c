@@ -8,6 +8,7 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
@@ -83,6 +84,11 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* glibc's fastbins are merged all at once when a large block is asked
+   * for after a burst of small frees (a burst of calls or store results),
+   * which kept the main loop busy for milliseconds; without them the
+   * thread cache still serves small blocks fast. */
+  mallopt (M_MXFAST, 0);
   g_autofree char *config_path = NULL;
   gboolean check = FALSE, version = FALSE;
   g_autofree char *log_level = NULL;

@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "testlib.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -340,6 +341,9 @@ main (int argc, char **argv)
     scale = 1;
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_main_context_set_poll_func (NULL, timed_poll);
+  /* as omniccd does (core/main.c): no fastbin consolidation stalls */
+  if (!g_getenv ("BENCH_FASTBINS"))
+    mallopt (M_MXFAST, 0);
   bench_backend ("sqlite", NULL, scale);
   OccTestPostgres *pg = occ_test_postgres_start ();
   if (pg == NULL)

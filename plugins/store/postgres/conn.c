@@ -673,12 +673,14 @@ unit_done (PgConn *c, PgUnit *u)
   pg_pool_kick (s);
 }
 
-/* Reads what libpq has, for about a millisecond at most. FALSE when the
- * connection broke. */
+/* Reads what libpq has until the turn's budget is spent (see
+ * pg_turn_deadline): the pool's connections may all be ready in the same
+ * loop turn, and together they must not keep the loop a millisecond.
+ * FALSE when the connection broke. */
 static gboolean
 read_results (PgConn *c)
 {
-  gint64 until = g_get_monotonic_time () + 1000;
+  gint64 until = pg_turn_deadline (c->source);
   guint count = 0, nulls = 0;
   while (c->expect.length > 0 && c->state == PG_CONN_READY)
     {
@@ -723,7 +725,7 @@ read_results (PgConn *c)
           e->got = e->kind != EXP_SYNC;
           PQclear (r);
         }
-      if ((++count & 15) == 0 && g_get_monotonic_time () > until)
+      if ((++count & 3) == 0 && g_get_monotonic_time () > until)
         {
           pg_conn_wake (c);
           return TRUE;

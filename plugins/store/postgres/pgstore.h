@@ -312,3 +312,8 @@ typedef void (*PgWorkerDone) (gpointer data, gboolean unloading);
 void pg_worker_start (PgStore *s, const char *name, GThreadFunc func, PgWorkerDone done,
                       gpointer data);
 void pg_worker_join_all (PgStore *s);
+/* Work of this plugin in one main-loop turn stops at this time (µs,
+ * monotonic), whichever of its sources runs: the turn began at
+ * g_source_get_time (@source). */
+#define PG_TURN_BUDGET_US 450
+gint64 pg_turn_deadline (GSource *source);

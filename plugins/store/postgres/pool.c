@@ -419,14 +419,24 @@ least_busy (PgStore *s)
   return best;
 }
 
-/* Sends batches for about a millisecond, then lets the loop run. */
+gint64
+pg_turn_deadline (GSource *source)
+{
+  /* g_source_get_time() is the time the loop turn began, the same for
+   * every source dispatched in it: all of this plugin's work in one turn
+   * shares one budget, so the turn stays under a millisecond */
+  gint64 started = source ? g_source_get_time (source) : g_get_monotonic_time ();
+  return started + PG_TURN_BUDGET_US;
+}
+
+/* Sends batches until the turn's budget is spent, then lets the loop run. */
 static void
 dispatch (PgStore *s)
 {
   if (s->fatal || s->closing)
     return;
   dispatch_streams (s);
-  gint64 until = g_get_monotonic_time () + 1000;
+  gint64 until = pg_turn_deadline (s->pool_source);
   PgConn *c;
   while (s->queue.length > 0 && (c = least_busy (s)) != NULL)
     {

@@ -148,7 +148,7 @@ query_ended (PgConn *c)
 gboolean
 pg_stream_input (PgConn *c)
 {
-  gint64 until = g_get_monotonic_time () + 1000;
+  gint64 until = pg_turn_deadline (c->source);
   guint count = 0;
   while (c->state == PG_CONN_STREAMING && !PQisBusy (c->pg))
     {
@@ -180,7 +180,7 @@ pg_stream_input (PgConn *c)
           break;
         }
       PQclear (r);
-      if ((++count & 63) == 0 && g_get_monotonic_time () > until)
+      if ((++count & 15) == 0 && g_get_monotonic_time () > until)
         {
           pg_conn_wake (c);
           return TRUE;
