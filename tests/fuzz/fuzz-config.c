@@ -7,17 +7,6 @@
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  (void) argc;
-  (void) argv;
-  fuzz_log_init ();
-  return 0;
-}
-
 static const OccConfigKey schema[] = { { "core", "state-dir", OCC_CONFIG_STRING, 0, 0, "" },
                                        { "core", "drain-timeout", OCC_CONFIG_INT, 0, 3600, "" },
                                        { "core", "flag", OCC_CONFIG_BOOL, 0, 0, "" },

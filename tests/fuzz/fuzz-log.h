@@ -1,7 +1,8 @@
 /* Fuzz targets: any critical, and any warning from omnicc's own log
  * domains, is a bug the input found and must crash the run. GLib's own
  * warnings about malformed key files are not ours. (With structured
- * logging GLib ignores per-domain fatal masks, hence a writer.) */
+ * logging GLib ignores per-domain fatal masks, hence a writer.) Include
+ * this once in each fuzz target. */
 #pragma once
 
 #include <glib.h>
@@ -23,8 +24,14 @@ fuzz_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n, gpointe
   return out;
 }
 
-static inline void
-fuzz_log_init (void)
+/* libFuzzer calls this once before the first input (replay.c too). */
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
+  (void) argc;
+  (void) argv;
   g_log_set_writer_func (fuzz_log_writer, NULL, NULL);
+  return 0;
 }
