@@ -24,6 +24,7 @@ static const char usage_text[]
       "  stop                          drain and stop the daemon\n"
       "  commands                      every command the daemon answers\n"
       "  call COMMAND [KEY=VALUE…]     send any command, e.g. one a plugin added\n"
+      "  WORD VERB [KEY=VALUE…]        the same as call WORD.VERB (omnicc audit verify)\n"
       "\n"
       "Exit status: 0 done, 1 the daemon refused or failed, 2 usage error,\n"
       "3 no daemon reachable, 4 unexpected answer.\n";
@@ -311,6 +312,17 @@ main (int argc, char **argv)
       if (args == NULL)
         return usage_error ("%s", e->message);
       return call (socket, rest[0], args);
+    }
+  /* any other "WORD VERB [KEY=VALUE…]" is the plugin command WORD.VERB,
+   * e.g. "omnicc audit verify", "omnicc records get entity=customer id=…" */
+  if (nrest >= 1 && strchr (rest[0], '=') == NULL)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (JsonObject) args = parse_kv (rest + 1, nrest - 1, &e);
+      if (args == NULL)
+        return usage_error ("%s", e->message);
+      g_autofree char *command = g_strconcat (cmd, ".", rest[0], NULL);
+      return call (socket, command, args);
     }
   return usage_error ("unknown command “%s”", cmd);
 }

@@ -9,3 +9,5 @@
 #include <omnicc/control.h>
 #include <omnicc/store.h>
 #include <omnicc/records.h>
+#include <omnicc/auth.h>
+#include <omnicc/audit.h>

@@ -72,6 +72,15 @@ test_cli_exit_codes (void)
   g_assert_cmpint (
       occ_test_cli (NULL, NULL, &err4, "--socket", "/nonexistent/sock", "status", NULL), ==, 3);
   assert_contains (err4, "cannot reach omniccd on /nonexistent/sock");
+  /* a plugin's command by words: "alpha ping" is alpha.ping */
+  g_assert_cmpint (occ_test_cli (d, NULL, NULL, "plugin", "load", "alpha", NULL), ==, 0);
+  g_autofree char *ping = NULL;
+  g_assert_cmpint (occ_test_cli (d, &ping, NULL, "alpha", "ping", NULL), ==, 0);
+  assert_contains (ping, "alpha");
+  g_autofree char *err5 = NULL;
+  g_assert_cmpint (occ_test_cli (d, NULL, &err5, "alpha", "pong", NULL), ==, 1);
+  assert_contains (err5, "unknown command “alpha.pong”");
+  g_assert_cmpint (occ_test_cli (d, NULL, NULL, "plugin", "unload", "alpha", NULL), ==, 0);
   g_autofree char *json = NULL;
   g_assert_cmpint (occ_test_cli (d, &json, NULL, "--json", "plugin", "info", "alpha", NULL), ==, 0);
   g_autoptr (JsonObject) info = occ_test_parse_object (json);
