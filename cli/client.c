@@ -8,6 +8,8 @@
 #include <string.h>
 
 struct _OccClient {
+  OccClientItemFunc item_func;
+  gpointer item_data;
   GSocketConnection *conn;
   GDataInputStream *in;
   GOutputStream *out;
@@ -130,6 +132,13 @@ occ_client_call (OccClient *c, const char *command, JsonObject *args, int *code,
             g_propagate_error (error, g_steal_pointer (&e));
           return NULL;
         }
+      JsonNode *item = json_object_get_member (o, "item");
+      if (item)
+        {
+          if (c->item_func)
+            c->item_func (item, c->item_data);
+          continue;
+        }
       JsonNode *rid = json_object_get_member (o, "id");
       gboolean ours = rid && JSON_NODE_HOLDS_VALUE (rid) && json_node_get_int (rid) == id;
       /* an error with a null id is the daemon refusing our line outright */
@@ -163,4 +172,11 @@ occ_client_next_item (OccClient *c, GError **error)
       if (item)
         return json_node_copy (item);
     }
+}
+
+void
+occ_client_set_item_func (OccClient *c, OccClientItemFunc func, gpointer user_data)
+{
+  c->item_func = func;
+  c->item_data = user_data;
 }

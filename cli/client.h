@@ -32,6 +32,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OccClient, occ_client_free)
 JsonNode *occ_client_call (OccClient *client, const char *command, JsonObject *args, int *code,
                            GError **error);
 
+/* Items a command sends before its answer go to @func (transfer none);
+ * NULL (the default) drops them. */
+typedef void (*OccClientItemFunc) (JsonNode *item, gpointer user_data);
+void occ_client_set_item_func (OccClient *client, OccClientItemFunc func, gpointer user_data);
+
 /* Reads the next streamed item of the last call (the "event" member);
  * NULL at end of stream. */
 JsonNode *occ_client_next_item (OccClient *client, GError **error);

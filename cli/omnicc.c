@@ -150,6 +150,16 @@ print_result (const char *command, JsonNode *r)
     print_json (r);
 }
 
+/* Items of a long answer: one JSON line each, as they arrive. */
+static void
+print_item (JsonNode *item, gpointer data)
+{
+  (void) data;
+  g_autofree char *line = occ_json_to_string (item);
+  g_print ("%s\n", line);
+  fflush (stdout);
+}
+
 static int
 call (const char *socket, const char *command, JsonObject *args)
 {
@@ -160,6 +170,7 @@ call (const char *socket, const char *command, JsonObject *args)
       g_printerr ("omnicc: %s\n", e->message);
       return OCC_EXIT_UNREACHABLE;
     }
+  occ_client_set_item_func (c, print_item, NULL);
   int code;
   g_autoptr (JsonNode) r = occ_client_call (c, command, args, &code, &e);
   if (r == NULL)

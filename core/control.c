@@ -340,6 +340,18 @@ occ_control_call_return (OccControlCall *call, GVariant *result)
   call_free (call);
 }
 
+gboolean
+occ_control_call_send_item (OccControlCall *call, GVariant *item)
+{
+  g_return_val_if_fail (call != NULL && !call->answered && item != NULL, FALSE);
+  g_variant_ref_sink (item);
+  JsonObject *o;
+  g_autoptr (JsonNode) msg = message_new (call->id, &o);
+  json_object_set_member (o, "item", occ_json_from_variant_plain (item));
+  g_variant_unref (item);
+  return conn_send (call->conn, msg) && call->conn->backlog < OCC_CONTROL_MAX_BACKLOG / 2;
+}
+
 void
 occ_control_call_return_error (OccControlCall *call, const GError *error)
 {

@@ -4,6 +4,7 @@
  *   answer    {"id": 1, "ok": true, "result": …}
  *             {"id": 1, "ok": false, "error": {"code": "…", "message": "…"}}
  *   stream    {"id": 1, "event": {…}}      (events.follow)
+ *   item      {"id": 1, "item": …}         (items of a long answer, before it)
  *
  * Requests may be pipelined; answers carry the request's id. */
 #pragma once

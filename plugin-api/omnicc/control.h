@@ -53,6 +53,18 @@ OCC_API gboolean occ_control_add_command (OccPlugin *plugin, const char *name, c
 /** occ_control_call_return: answers with @result (transfer floating; may be NULL). */
 OCC_API void occ_control_call_return (OccControlCall *call, GVariant *result);
 
+/**
+ * occ_control_call_send_item:
+ * @item: (transfer floating): one item of a long answer (an exported
+ *   entry, a progress report).
+ *
+ * Sends @item to the client at once, before the final answer; the omnicc
+ * command prints each item as a JSON line as it arrives. Any number of
+ * items may precede occ_control_call_return(). Returns FALSE once the
+ * client has gone or is too far behind (stop producing then, and answer).
+ */
+OCC_API gboolean occ_control_call_send_item (OccControlCall *call, GVariant *item);
+
 /** occ_control_call_return_error: answers with an error (transfer none). */
 OCC_API void occ_control_call_return_error (OccControlCall *call, const GError *error);
 

@@ -77,6 +77,9 @@ test_cli_exit_codes (void)
   g_autofree char *ping = NULL;
   g_assert_cmpint (occ_test_cli (d, &ping, NULL, "alpha", "ping", NULL), ==, 0);
   assert_contains (ping, "alpha");
+  g_autofree char *items = NULL;
+  g_assert_cmpint (occ_test_cli (d, &items, NULL, "alpha", "count", "n=3", NULL), ==, 0);
+  g_assert_cmpstr (items, ==, "{\"i\":0}\n{\"i\":1}\n{\"i\":2}\n3\n");
   g_autofree char *err5 = NULL;
   g_assert_cmpint (occ_test_cli (d, NULL, &err5, "alpha", "pong", NULL), ==, 1);
   assert_contains (err5, "unknown command “alpha.pong”");
