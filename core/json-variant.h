@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <omnicc/json.h>
 
 #define OCC_JSON_ERROR (occ_json_error_quark ())
 GQuark occ_json_error_quark (void);
@@ -32,5 +33,4 @@ JsonNode *occ_json_parse (const char *text, gssize length, GError **error);
 /* Refuses @text nested deeper than @max_depth before a parser sees it. */
 gboolean occ_json_check_depth (const char *text, gsize len, guint max_depth, GError **error);
 
-/* One line of JSON (transfer full). */
-char *occ_json_to_string (JsonNode *node);
+/* occ_json_to_string() is plugin API: <omnicc/json.h>. */

@@ -216,6 +216,14 @@ cmd_put (OccControlCall *call, GVariant *args, gpointer data)
       bad_request (call, error);
       return;
     }
+  /* the audit trail is written by the audit plugin, which chains each
+   * entry; a row put from outside would be an unchained forgery */
+  if (g_strcmp0 (entity, "audit_entry") == 0)
+    {
+      bad_request (call, g_error_new_literal (OCC_RECORDS_ERROR, OCC_RECORDS_ERROR_INVALID,
+                                              "audit entries are written by the audit plugin"));
+      return;
+    }
   self->service.put (&self->service, entity, record, cmd_done,
                      cmd_new (call, "records.put", entity, TRUE));
 }

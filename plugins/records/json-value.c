@@ -5,6 +5,8 @@
  * refused with its place named. */
 #include "fields.h"
 
+#include <omnicc/json.h>
+
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -167,9 +169,8 @@ rec_json_encode (GVariant *value, const char *path, GString *problems)
   g_autoptr (JsonNode) root = to_node (value, path, 0, problems);
   if (root == NULL)
     return NULL;
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  /* not JsonGenerator: json-glib 1.6 writes 1e20 as "1e+20.0" */
+  return occ_json_to_string (root);
 }
 
 /* --- back ----------------------------------------------------------------------- */

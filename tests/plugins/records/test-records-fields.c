@@ -351,6 +351,18 @@ test_kind_json (void)
                    "{'s': <'ça'>, 'n': <int64 5>, 'd': <1.5>, 'b': <true>, 'nested': <{'x': "
                    "<[<int64 1>, <'two'>]>}>, 'list': <['a', 'b']>, 'none': <@mv nothing>}");
 
+  /* reals json-glib's own writer would spoil ("1e+20.0") come back whole */
+  g_autoptr (RecRecord) reals
+      = parse_ok ("customer", "{'custom': <{'big': <1e20>, 'tiny': <1e-300>}>}", REC_PARSE_PUT);
+  const char *big_json = g_variant_get_string (rec_record_get (reals, "custom")->param, NULL);
+  g_autoptr (GVariant) big_back = rec_json_decode (big_json, G_VARIANT_TYPE_VARDICT, &e);
+  g_assert_no_error (e);
+  double real = 0;
+  g_assert_true (g_variant_lookup (big_back, "big", "d", &real));
+  g_assert_cmpfloat (real, ==, 1e20);
+  g_assert_true (g_variant_lookup (big_back, "tiny", "d", &real));
+  g_assert_cmpfloat (real, ==, 1e-300);
+
   expect_error ("customer", "{'custom': <{'blob': <b'x'>, 'pair': <('a', 1)>, 'nan': <inf>}>}",
                 "customer.custom.blob: a value of type “ay” cannot be stored as JSON; "
                 "customer.custom.pair: a value of type “(si)” cannot be stored as JSON; "

@@ -645,6 +645,12 @@ test_commands (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (missing, "customer “nobody” does not exist"));
   g_autofree char *wrong = cli_json (d, 1, "records.find", "entity=customer", "limit=x", NULL);
   g_assert_nonnull (strstr (wrong, "argument “limit” must be an integer"));
+  /* no unchained audit rows from the control socket */
+  g_autofree char *forged = cli_json (d, 1, "records.put", "entity=audit_entry",
+                                      "record={\"actor\":\"me\",\"action\":\"x\",\"at\":1,"
+                                      "\"result\":\"success\"}",
+                                      NULL);
+  g_assert_nonnull (strstr (forged, "audit entries are written by the audit plugin"));
 
   /* the demo data, twice: the same rows */
   for (int run = 0; run < 2; run++)
