@@ -9,6 +9,7 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
@@ -89,6 +90,9 @@ main (int argc, char **argv)
    * which kept the main loop busy for milliseconds; without them the
    * thread cache still serves small blocks fast. */
   mallopt (M_MXFAST, 0);
+  /* a peer that goes away must be an error on that connection, not the
+   * end of the daemon: libraries such as libldap write with write() */
+  signal (SIGPIPE, SIG_IGN);
   g_autofree char *config_path = NULL;
   gboolean check = FALSE, version = FALSE;
   g_autofree char *log_level = NULL;

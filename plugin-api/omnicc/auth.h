@@ -45,7 +45,8 @@ typedef enum {
  * @identity: (nullable): on success an a{sv} with at least "login" (s),
  *   "display-name" (s), "source" (s, e.g. "ldap"), "groups" (as: names
  *   of every group the user belongs to, nested groups included), and
- *   where known "email" (s), "dn" (s); transfer none.
+ *   where known "email" (s), "dn" (s), "group-dns" (as), "upn" (s);
+ *   transfer none.
  */
 typedef void (*OccAuthCallback) (GVariant *identity, const GError *error, gpointer user_data);
 
