@@ -137,8 +137,39 @@ seed_demo (const char *sock)
     g_printerr ("omnicc run: no demo data: %s\n", e->message);
 }
 
+/* The first-run administrator's one-time password, when auth-local made
+ * one (it writes the file before the account). */
 static void
-print_banner (const char *sock, const char *conf)
+print_initial_admin (const char *sock, const char *state_dir)
+{
+  g_autofree char *path = g_build_filename (state_dir, "data", "initial-admin-password", NULL);
+  g_autoptr (OccClient) c = occ_client_connect (sock, NULL);
+  for (int i = 0; c && i < 100; i++)
+    {
+      int code;
+      g_autoptr (JsonNode) list = occ_client_call (c, "auth-local.list", NULL, &code, NULL);
+      if (list == NULL || !JSON_NODE_HOLDS_OBJECT (list))
+        return; /* auth-local is not loaded */
+      gint64 accounts
+          = json_object_get_int_member_with_default (json_node_get_object (list), "count", 0);
+      /* read after the list: the file is written before the account */
+      g_autofree char *password = NULL;
+      if (g_file_get_contents (path, &password, NULL, NULL))
+        {
+          g_print ("  administrator:   admin, one-time password %s\n"
+                   "                   (from %s; change it at the first sign-in:\n"
+                   "                   omnicc auth-local passwd login=admin old=… new=…)\n",
+                   g_strchomp (password), path);
+          return;
+        }
+      if (accounts > 0)
+        return; /* the administrator has a password of its own already */
+      g_usleep (50 * 1000);
+    }
+}
+
+static void
+print_banner (const char *sock, const char *conf, const char *state_dir)
 {
   g_autoptr (OccClient) c = occ_client_connect (sock, NULL);
   int code;
@@ -160,6 +191,7 @@ print_banner (const char *sock, const char *conf)
                            : json_object_get_string_member_with_default (p, "summary", ""));
         }
     }
+  print_initial_admin (sock, state_dir);
   g_print ("  SIP phones:      none yet: the voice path (SIP and media plugins) is not built.\n");
   g_print ("\nIn another terminal:  omnicc plugin list | omnicc status | omnicc events --follow\n");
   g_print ("Stop with Ctrl-C.\n\n");
@@ -218,7 +250,7 @@ occ_cli_run (int argc, char **argv)
   if (wait_ready (&r, sock))
     {
       seed_demo (sock);
-      print_banner (sock, conf);
+      print_banner (sock, conf, state_dir);
     }
   else if (!r.exited)
     g_printerr ("omnicc run: omniccd does not answer on %s yet\n", sock);
