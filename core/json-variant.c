@@ -681,6 +681,14 @@ occ_json_check_depth (const char *text, gsize len, guint max_depth, GError **err
       char ch = text[i];
       if (in_string)
         {
+          /* json-glib cuts a string at \u0000 without a word: a password
+           * "secret\u0000junk" would become "secret" */
+          if (escaped && (ch == 'u' || ch == 'U') && i + 4 < len
+              && g_ascii_strncasecmp (text + i + 1, "0000", 4) == 0)
+            {
+              g_set_error (error, OCC_JSON_ERROR, 0, "a string holds \\u0000 (NUL)");
+              return FALSE;
+            }
           if (escaped)
             escaped = FALSE;
           else if (ch == '\\')

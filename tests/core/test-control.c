@@ -79,6 +79,8 @@ test_malformed_requests (Fixture *f, gconstpointer data)
   assert_error (f, "{\"id\":1,\"command\":\"events.follow\",\"args\":{\"pattern\":\"Bad*\"}}",
                 "bad-request", "subscription pattern");
   assert_error (f, "{\"id\":1,\"command\":\"\xff\"}", "bad-request", "not JSON");
+  assert_error (f, "{\"id\":1,\"command\":\"status\",\"args\":{\"password\":\"a\\u0000b\"}}",
+                "bad-request", "NUL");
   assert_error (f, "{\"id\":1,\"command\":\"events.follow\",\"args\":{\"pattern\":\"a\\207\"}}",
                 "bad-request", "args: string is not valid UTF-8");
 }

@@ -252,6 +252,9 @@ test_refuses_malformed (void)
   assert_refused (EV ("s", "\"\xff\xfe\""), "UTF-8");
   assert_refused (EV ("s", "\"a\\207\""), "UTF-8");
   assert_refused (EV ("a{ss}", "{\"k\\207\": \"v\"}"), "key is not valid UTF-8");
+  /* json-glib would cut "a\u0000b" to "a" */
+  assert_refused (EV ("s", "\"a\\u0000b\""), "NUL");
+  assert_refused (EV ("s", "\"a\\U0000b\""), "NUL");
   assert_refused ("{\"type\":\"t.x\",\"signature\":\"s\",\"seq\":1,\"time\":2,"
                   "\"publisher\":\"p\\207\",\"payload\":\"x\"}",
                   "publisher");
