@@ -219,8 +219,9 @@ occ_test_run (const char *const *argv, char **out, char **err)
                                         : 128 + g_subprocess_get_term_sig (p);
 }
 
-int
-occ_test_cli (OccTestDaemon *d, char **out, char **err, ...)
+/* omnicc [--socket D] FIRST… ARGS…; @first may be NULL (then no FIRST). */
+static int
+run_cli (OccTestDaemon *d, char **out, char **err, const char *const *first, va_list ap)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (char *) OMNICC_CLI_PATH);
@@ -229,14 +230,38 @@ occ_test_cli (OccTestDaemon *d, char **out, char **err, ...)
       g_ptr_array_add (argv, (char *) "--socket");
       g_ptr_array_add (argv, d->socket);
     }
-  va_list ap;
-  va_start (ap, err);
+  for (guint i = 0; first && first[i]; i++)
+    g_ptr_array_add (argv, (char *) first[i]);
   const char *a;
   while ((a = va_arg (ap, const char *)) != NULL)
     g_ptr_array_add (argv, (char *) a);
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
   return occ_test_run ((const char *const *) argv->pdata, out, err);
+}
+
+int
+occ_test_cli (OccTestDaemon *d, char **out, char **err, ...)
+{
+  va_list ap;
+  va_start (ap, err);
+  int status = run_cli (d, out, err, NULL, ap);
+  va_end (ap);
+  return status;
+}
+
+char *
+occ_test_call (OccTestDaemon *d, int expect_status, const char *command, ...)
+{
+  const char *first[] = { "--json", "call", command, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  va_list ap;
+  va_start (ap, command);
+  int status = run_cli (d, &out, &err, first, ap);
+  va_end (ap);
+  if (status != expect_status)
+    g_error ("omnicc call %s exited %d (expected %d): %s%s", command, status, expect_status, out,
+             err);
+  return g_strconcat (out, err, NULL);
 }
 
 char *

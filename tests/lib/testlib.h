@@ -53,6 +53,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OccTestDaemon, occ_test_daemon_free)
  * status and what it printed. @d may be NULL (no --socket). */
 int occ_test_cli (OccTestDaemon *d, char **out, char **err, ...) G_GNUC_NULL_TERMINATED;
 
+/* Runs `omnicc --socket <d's socket> --json call COMMAND ARGS…`, fails the
+ * test unless it exits with @expect_status, and returns what it printed on
+ * standard output and standard error (transfer full). */
+char *occ_test_call (OccTestDaemon *d, int expect_status, const char *command,
+                     ...) G_GNUC_NULL_TERMINATED;
+
 /* Runs any program (argv NULL-terminated) and returns its exit status and
  * output. */
 int occ_test_run (const char *const *argv, char **out, char **err);

@@ -9,31 +9,6 @@
 
 /* Runs `omnicc --json call COMMAND ARGS…`, asserts its exit status, and
  * returns what it printed (transfer full). */
-static char *
-cli (OccTestDaemon *d, int expect_status, const char *command, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (char *) OMNICC_CLI_PATH);
-  g_ptr_array_add (argv, (char *) "--socket");
-  g_ptr_array_add (argv, d->socket);
-  g_ptr_array_add (argv, (char *) "--json");
-  g_ptr_array_add (argv, (char *) "call");
-  g_ptr_array_add (argv, (char *) command);
-  va_list ap;
-  va_start (ap, command);
-  const char *arg;
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_autofree char *out = NULL, *err = NULL;
-  int status = occ_test_run ((const char *const *) argv->pdata, &out, &err);
-  if (status != expect_status)
-    g_error ("omnicc call %s exited %d (expected %d): %s%s", command, status, expect_status, out,
-             err);
-  return g_strconcat (out, err, NULL);
-}
-
 #define assert_has(text, part)                                           \
   do                                                                     \
     {                                                                    \
@@ -62,7 +37,7 @@ wait_admin (OccTestDaemon *d, const char *path)
   g_assert_true (occ_test_wait_for (file_exists, (gpointer) path, 20000));
   for (int i = 0; i < 200; i++)
     {
-      g_autofree char *list = cli (d, 0, "auth-local.list", NULL);
+      g_autofree char *list = occ_test_call (d, 0, "auth-local.list", NULL);
       if (strstr (list, "\"admin\""))
         break;
       g_usleep (50 * 1000);
@@ -97,69 +72,72 @@ test_commands (gconstpointer data)
   g_autofree char *path = g_build_filename (dir, "state", "initial-admin-password", NULL);
   g_autofree char *admin_otp = wait_admin (d, path);
 
-  g_autofree char *list = cli (d, 0, "auth-local.list", NULL);
+  g_autofree char *list = occ_test_call (d, 0, "auth-local.list", NULL);
   assert_has (list, "\"count\":1");
   assert_has (list, "\"must-change-password\":true");
   assert_has (list, "\"bootstrap\":true");
   g_autofree char *admin_pw = arg ("password", admin_otp);
-  g_autofree char *checked = cli (d, 0, "auth-local.check", "login=admin", admin_pw, NULL);
+  g_autofree char *checked
+      = occ_test_call (d, 0, "auth-local.check", "login=admin", admin_pw, NULL);
   assert_has (checked, "\"display-name\":\"Administrator\"");
   assert_has (checked, "\"groups\":[]");
   assert_has (checked, "\"must-change-password\":true");
 
   /* add without a password: a one-time password, answered once */
   g_autofree char *added
-      = cli (d, 0, "auth-local.add", "login=bob", "display_name=Bob Kouassi", NULL);
+      = occ_test_call (d, 0, "auth-local.add", "login=bob", "display_name=Bob Kouassi", NULL);
   g_autofree char *bob_otp = one_time_password_of (added);
   g_autofree char *bob_pw = arg ("password", bob_otp);
-  g_autofree char *bob = cli (d, 0, "auth-local.check", "login=bob", bob_pw, NULL);
+  g_autofree char *bob = occ_test_call (d, 0, "auth-local.check", "login=bob", bob_pw, NULL);
   assert_has (bob, "\"display-name\":\"Bob Kouassi\"");
-  g_autofree char *again = cli (d, 1, "auth-local.add", "login=bob", NULL);
+  g_autofree char *again = occ_test_call (d, 1, "auth-local.add", "login=bob", NULL);
   assert_has (again, "taken");
-  g_autofree char *weak = cli (d, 1, "auth-local.add", "login=carol", "password=short-1", NULL);
+  g_autofree char *weak
+      = occ_test_call (d, 1, "auth-local.add", "login=carol", "password=short-1", NULL);
   assert_has (weak, "policy: min-length");
   g_autofree char *carol
-      = cli (d, 0, "auth-local.add", "login=carol", "password=carols-password-1", NULL);
+      = occ_test_call (d, 0, "auth-local.add", "login=carol", "password=carols-password-1", NULL);
   assert_has (carol, "\"must-change-password\":false");
   g_assert_null (strstr (carol, "one-time-password"));
-  g_autofree char *typo = cli (d, 1, "auth-local.add", "login=dan", "pasword=x", NULL);
+  g_autofree char *typo = occ_test_call (d, 1, "auth-local.add", "login=dan", "pasword=x", NULL);
   assert_has (typo, "unknown argument “pasword”");
-  g_autofree char *number = cli (d, 1, "auth-local.check", "login=carol", "password=12345", NULL);
+  g_autofree char *number
+      = occ_test_call (d, 1, "auth-local.check", "login=carol", "password=12345", NULL);
   assert_has (number, "must be a string");
-  g_autofree char *spaced = cli (d, 1, "auth-local.add", "login=two words", NULL);
+  g_autofree char *spaced = occ_test_call (d, 1, "auth-local.add", "login=two words", NULL);
   assert_has (spaced, "login: contains a space");
 
   /* passwd, disable, enable */
   g_autofree char *old = arg ("old", bob_otp);
-  g_free (cli (d, 0, "auth-local.passwd", "login=bob", old, "new=bobs-password-2", NULL));
-  g_autofree char *stale = cli (d, 1, "auth-local.check", "login=bob", bob_pw, NULL);
+  g_free (occ_test_call (d, 0, "auth-local.passwd", "login=bob", old, "new=bobs-password-2", NULL));
+  g_autofree char *stale = occ_test_call (d, 1, "auth-local.check", "login=bob", bob_pw, NULL);
   assert_has (stale, "denied: wrong login or password");
-  g_autofree char *off = cli (d, 0, "auth-local.disable", "login=bob", NULL);
+  g_autofree char *off = occ_test_call (d, 0, "auth-local.disable", "login=bob", NULL);
   assert_has (off, "\"enabled\":false");
   g_autofree char *disabled
-      = cli (d, 1, "auth-local.check", "login=bob", "password=bobs-password-2", NULL);
+      = occ_test_call (d, 1, "auth-local.check", "login=bob", "password=bobs-password-2", NULL);
   assert_has (disabled, "disabled: the account “bob” is disabled");
-  g_free (cli (d, 0, "auth-local.enable", "login=bob", NULL));
-  g_free (cli (d, 0, "auth-local.check", "login=bob", "password=bobs-password-2", NULL));
-  g_autofree char *ghost = cli (d, 1, "auth-local.disable", "login=ghost", NULL);
+  g_free (occ_test_call (d, 0, "auth-local.enable", "login=bob", NULL));
+  g_free (occ_test_call (d, 0, "auth-local.check", "login=bob", "password=bobs-password-2", NULL));
+  g_autofree char *ghost = occ_test_call (d, 1, "auth-local.disable", "login=ghost", NULL);
   assert_has (ghost, "no local account “ghost”");
 
-  g_autofree char *all = cli (d, 0, "auth-local.list", NULL);
+  g_autofree char *all = occ_test_call (d, 0, "auth-local.list", NULL);
   assert_has (all, "\"count\":3");
   assert_has (all, "\"password-age-days\":0");
   g_assert_null (strstr (all, "argon2"));
-  g_autofree char *policy = cli (d, 0, "auth-local.policy", NULL);
+  g_autofree char *policy = occ_test_call (d, 0, "auth-local.policy", NULL);
   assert_has (policy, "\"min-length\":12");
   assert_has (policy, "\"argon2-memlimit-kib\":1024");
   occ_test_write (dir, "policies/passwords.conf", TAL_FAST_POLICY "min-length=16\n");
-  g_autofree char *reloaded = cli (d, 0, "auth-local.policy", "reload=true", NULL);
+  g_autofree char *reloaded = occ_test_call (d, 0, "auth-local.policy", "reload=true", NULL);
   assert_has (reloaded, "\"min-length\":16");
 
   /* the pool's size follows the config */
   occ_test_write (dir, "plugins.d/auth-local.conf", "[auth-local]\nhash-threads=1\n");
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint (occ_test_cli (d, &out, &err, "config", "reload", NULL), ==, 0);
-  g_free (cli (d, 0, "auth-local.check", "login=bob", "password=bobs-password-2", NULL));
+  g_free (occ_test_call (d, 0, "auth-local.check", "login=bob", "password=bobs-password-2", NULL));
   occ_test_write (dir, "plugins.d/auth-local.conf", "[auth-local]\nhash-threads=99\n");
   g_autofree char *out2 = NULL, *err2 = NULL;
   g_assert_cmpint (occ_test_cli (d, &out2, &err2, "config", "reload", NULL), !=, 0);
@@ -170,10 +148,11 @@ test_commands (gconstpointer data)
   g_assert_true (occ_test_daemon_restart (d));
   g_autofree char *kept = wait_admin (d, path);
   g_assert_cmpstr (kept, ==, admin_otp);
-  g_autofree char *still = cli (d, 0, "auth-local.list", NULL);
+  g_autofree char *still = occ_test_call (d, 0, "auth-local.list", NULL);
   assert_has (still, "\"count\":3");
   g_autofree char *admin_old = arg ("old", admin_otp);
-  g_free (cli (d, 0, "auth-local.passwd", "login=admin", admin_old, "new=admins-password-1", NULL));
+  g_free (occ_test_call (d, 0, "auth-local.passwd", "login=admin", admin_old,
+                         "new=admins-password-1", NULL));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (occ_test_daemon_stop (d, SIGTERM), ==, 0);

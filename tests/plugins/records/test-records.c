@@ -577,30 +577,6 @@ test_unload_answers_calls_in_flight (Fixture *f, gconstpointer data)
 
 /* --- the control commands, through the real daemon and CLI -------------------------- */
 
-static char *
-cli_json (OccTestDaemon *d, int expect_status, const char *cmd, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (char *) OMNICC_CLI_PATH);
-  g_ptr_array_add (argv, (char *) "--socket");
-  g_ptr_array_add (argv, d->socket);
-  g_ptr_array_add (argv, (char *) "--json");
-  g_ptr_array_add (argv, (char *) "call");
-  g_ptr_array_add (argv, (char *) cmd);
-  va_list ap;
-  va_start (ap, cmd);
-  const char *arg;
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_autofree char *out = NULL, *err = NULL;
-  int status = occ_test_run ((const char *const *) argv->pdata, &out, &err);
-  if (status != expect_status)
-    g_error ("omnicc call %s exited %d (expected %d): %s%s", cmd, status, expect_status, out, err);
-  return g_strconcat (out, err, NULL);
-}
-
 static void
 test_commands (Fixture *f, gconstpointer data)
 {
@@ -611,7 +587,7 @@ test_commands (Fixture *f, gconstpointer data)
   g_autoptr (OccTestDaemon) d = occ_test_daemon_start_in (dir);
   g_assert_nonnull (d);
 
-  g_autofree char *put = cli_json (
+  g_autofree char *put = occ_test_call (
       d, 0, "records.put", "entity=customer",
       "record={\"display_name\":\"A\",\"phones\":[\"+2250700000001\"],\"custom\":{\"vip\":true,"
       "\"score\":7,\"ratio\":0.5,\"tags\":[\"x\",1]}}",
@@ -623,58 +599,59 @@ test_commands (Fixture *f, gconstpointer data)
       json_array_get_string_element (json_object_get_array_member (stored, "phones"), 0), ==,
       "+2250700000001");
   g_autofree char *id_arg = g_strdup_printf ("id=%s", id);
-  g_autofree char *get = cli_json (d, 0, "records.get", "entity=customer", id_arg, NULL);
+  g_autofree char *get = occ_test_call (d, 0, "records.get", "entity=customer", id_arg, NULL);
   g_assert_nonnull (strstr (get, "\"vip\":true"));
 
   g_autofree char *interaction = g_strdup_printf (
       "record={\"channel\":\"voice\",\"direction\":\"inbound\",\"offered_at\":1700000000000,"
       "\"customer_id\":\"%s\",\"csat\":5}",
       id);
-  g_autofree char *i = cli_json (d, 0, "records.put", "entity=interaction", interaction, NULL);
+  g_autofree char *i = occ_test_call (d, 0, "records.put", "entity=interaction", interaction, NULL);
   g_autofree char *where = g_strdup_printf ("where={\"customer_id\":\"%s\"}", id);
-  g_autofree char *found = cli_json (d, 0, "records.find", "entity=interaction", where,
-                                     "order=offered_at desc", "limit=5", NULL);
+  g_autofree char *found = occ_test_call (d, 0, "records.find", "entity=interaction", where,
+                                          "order=offered_at desc", "limit=5", NULL);
   g_autoptr (JsonObject) fo = occ_test_parse_object (found);
   g_assert_cmpint (json_object_get_int_member (fo, "count"), ==, 1);
 
-  g_autofree char *bad = cli_json (d, 1, "records.put", "entity=customer",
-                                   "record={\"email\":\"x@\",\"phones\":[\"0701\"]}", NULL);
+  g_autofree char *bad = occ_test_call (d, 1, "records.put", "entity=customer",
+                                        "record={\"email\":\"x@\",\"phones\":[\"0701\"]}", NULL);
   g_assert_nonnull (strstr (bad, "customer.email: “x@” is not an e-mail address; "
                                  "customer.phones[0]: “0701” is not in E.164"));
-  g_autofree char *missing = cli_json (d, 1, "records.get", "entity=customer", "id=nobody", NULL);
+  g_autofree char *missing
+      = occ_test_call (d, 1, "records.get", "entity=customer", "id=nobody", NULL);
   g_assert_nonnull (strstr (missing, "customer “nobody” does not exist"));
-  g_autofree char *wrong = cli_json (d, 1, "records.find", "entity=customer", "limit=x", NULL);
+  g_autofree char *wrong = occ_test_call (d, 1, "records.find", "entity=customer", "limit=x", NULL);
   g_assert_nonnull (strstr (wrong, "argument “limit” must be an integer"));
   /* no unchained audit rows from the control socket */
-  g_autofree char *forged = cli_json (d, 1, "records.put", "entity=audit_entry",
-                                      "record={\"actor\":\"me\",\"action\":\"x\",\"at\":1,"
-                                      "\"result\":\"success\"}",
-                                      NULL);
+  g_autofree char *forged = occ_test_call (d, 1, "records.put", "entity=audit_entry",
+                                           "record={\"actor\":\"me\",\"action\":\"x\",\"at\":1,"
+                                           "\"result\":\"success\"}",
+                                           NULL);
   g_assert_nonnull (strstr (forged, "audit entries are written by the audit plugin"));
 
   /* the demo data, twice: the same rows */
   for (int run = 0; run < 2; run++)
     {
-      g_autofree char *seed = cli_json (d, 0, "records.seed-demo", NULL);
+      g_autofree char *seed = occ_test_call (d, 0, "records.seed-demo", NULL);
       g_assert_nonnull (strstr (seed, "\"customers\":20"));
       g_assert_nonnull (strstr (seed, "\"interactions\":100"));
     }
   g_autofree char *customers
-      = cli_json (d, 0, "records.find", "entity=customer", "limit=10000", NULL);
+      = occ_test_call (d, 0, "records.find", "entity=customer", "limit=10000", NULL);
   g_autoptr (JsonObject) co = occ_test_parse_object (customers);
   g_assert_cmpint (json_object_get_int_member (co, "count"), ==, 21);
   g_autofree char *interactions
-      = cli_json (d, 0, "records.find", "entity=interaction", "limit=10000", NULL);
+      = occ_test_call (d, 0, "records.find", "entity=interaction", "limit=10000", NULL);
   g_autoptr (JsonObject) io = occ_test_parse_object (interactions);
   g_assert_cmpint (json_object_get_int_member (io, "count"), ==, 101);
   g_autofree char *pop
-      = cli_json (d, 0, "records.screen-pop", "number=+2250701000001", "interactions=3", NULL);
+      = occ_test_call (d, 0, "records.screen-pop", "number=+2250701000001", "interactions=3", NULL);
   g_autoptr (JsonObject) po = occ_test_parse_object (pop);
   JsonObject *customer = json_object_get_object_member (po, "customer");
   g_assert_cmpstr (json_object_get_string_member (customer, "id"), ==, "demo-customer-0001");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (po, "interactions")), ==,
                     3);
-  g_autofree char *desc = cli_json (d, 0, "records.describe", NULL);
+  g_autofree char *desc = occ_test_call (d, 0, "records.describe", NULL);
   g_assert_nonnull (strstr (desc, "\"audit_entry\""));
 
   g_assert_cmpint (occ_test_daemon_stop (d, SIGTERM), ==, 0);
