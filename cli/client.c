@@ -4,8 +4,13 @@
 #include "json-variant.h"
 #include "paths.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct _OccClient {
   OccClientItemFunc item_func;
@@ -14,7 +19,21 @@ struct _OccClient {
   GDataInputStream *in;
   GOutputStream *out;
   gint64 next_id;
+  char *token;
 };
+
+G_DEFINE_QUARK (occ - client - error - quark, occ_client_error)
+
+/* Request lines carry secrets (the token, session.open's password): wiped
+ * before they are freed. */
+static void
+wipe_free (char *s)
+{
+  if (s == NULL)
+    return;
+  explicit_bzero (s, strlen (s));
+  g_free (s);
+}
 
 char *
 occ_client_default_run_dir (void)
@@ -67,7 +86,58 @@ occ_client_free (OccClient *c)
     return;
   g_clear_object (&c->in);
   g_clear_object (&c->conn);
+  wipe_free (c->token);
   g_free (c);
+}
+
+void
+occ_client_set_token (OccClient *c, const char *token)
+{
+  g_return_if_fail (c != NULL);
+  wipe_free (c->token);
+  c->token = g_strdup (token);
+}
+
+static OccClientError
+error_from_code (const char *code)
+{
+  if (g_strcmp0 (code, "denied") == 0)
+    return OCC_CLIENT_ERROR_DENIED;
+  if (g_strcmp0 (code, "unauthenticated") == 0)
+    return OCC_CLIENT_ERROR_UNAUTHENTICATED;
+  if (g_strcmp0 (code, "locked") == 0)
+    return OCC_CLIENT_ERROR_LOCKED;
+  return OCC_CLIENT_ERROR_FAILED;
+}
+
+/* The request line for @command, newline included (transfer full; wipe it). */
+static char *
+request_line (OccClient *c, gint64 id, const char *command, JsonObject *args)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, id);
+  json_builder_set_member_name (b, "command");
+  json_builder_add_string_value (b, command);
+  if (c->token)
+    {
+      json_builder_set_member_name (b, "token");
+      json_builder_add_string_value (b, c->token);
+    }
+  if (args)
+    {
+      json_builder_set_member_name (b, "args");
+      JsonNode *a = json_node_new (JSON_NODE_OBJECT);
+      json_node_set_object (a, args);
+      json_builder_add_value (b, a);
+    }
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) req = json_builder_get_root (b);
+  char *text = occ_json_to_string (req);
+  char *line = g_strconcat (text, "\n", NULL);
+  wipe_free (text);
+  return line;
 }
 
 static JsonObject *
@@ -96,24 +166,10 @@ occ_client_call (OccClient *c, const char *command, JsonObject *args, int *code,
 {
   *code = OCC_EXIT_PROTOCOL;
   gint64 id = ++c->next_id;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_int_value (b, id);
-  json_builder_set_member_name (b, "command");
-  json_builder_add_string_value (b, command);
-  if (args)
-    {
-      json_builder_set_member_name (b, "args");
-      JsonNode *a = json_node_new (JSON_NODE_OBJECT);
-      json_node_set_object (a, args);
-      json_builder_add_value (b, a);
-    }
-  json_builder_end_object (b);
-  g_autoptr (JsonNode) req = json_builder_get_root (b);
-  g_autofree char *text = occ_json_to_string (req);
-  g_autofree char *line = g_strconcat (text, "\n", NULL);
-  if (!g_output_stream_write_all (c->out, line, strlen (line), NULL, NULL, error))
+  char *line = request_line (c, id, command, args);
+  gboolean sent = g_output_stream_write_all (c->out, line, strlen (line), NULL, NULL, error);
+  wipe_free (line);
+  if (!sent)
     {
       *code = OCC_EXIT_UNREACHABLE;
       return NULL;
@@ -150,11 +206,18 @@ occ_client_call (OccClient *c, const char *command, JsonObject *args, int *code,
           JsonNode *r = json_object_get_member (o, "result");
           return r ? json_node_copy (r) : json_node_new (JSON_NODE_NULL);
         }
-      JsonObject *err = json_object_get_object_member (o, "error");
-      const char *msg = err ? json_object_get_string_member_with_default (err, "message", "error")
-                            : "malformed answer";
-      *code = err ? OCC_EXIT_FAILED : OCC_EXIT_PROTOCOL;
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, msg);
+      JsonNode *err_n = json_object_get_member (o, "error");
+      if (err_n == NULL || !JSON_NODE_HOLDS_OBJECT (err_n))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "malformed answer");
+          return NULL;
+        }
+      JsonObject *err = json_node_get_object (err_n);
+      OccClientError kind
+          = error_from_code (json_object_get_string_member_with_default (err, "code", NULL));
+      *code = kind == OCC_CLIENT_ERROR_FAILED ? OCC_EXIT_FAILED : OCC_EXIT_DENIED;
+      g_set_error_literal (error, OCC_CLIENT_ERROR, kind,
+                           json_object_get_string_member_with_default (err, "message", "error"));
       return NULL;
     }
 }
@@ -179,4 +242,202 @@ occ_client_set_item_func (OccClient *c, OccClientItemFunc func, gpointer user_da
 {
   c->item_func = func;
   c->item_data = user_data;
+}
+
+/* --- the session -------------------------------------------------------------- */
+
+/* Longest session file accepted: a token is far shorter. */
+#define SESSION_FILE_MAX 4096
+
+char *
+occ_client_session_file (const char *socket)
+{
+  const char *env = g_getenv ("OMNICC_SESSION_FILE");
+  if (env && *env)
+    return g_strdup (env);
+  /* the same daemon reached as ./control.sock or by its full path */
+  g_autofree char *abs = g_canonicalize_filename (socket, NULL);
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, abs, -1);
+  g_autofree char *name = g_strdup_printf ("session-%.16s", sum);
+  /* $XDG_RUNTIME_DIR, else the cache folder: GLib's fallback is ours */
+  return g_build_filename (g_get_user_runtime_dir (), "omnicc", name, NULL);
+}
+
+/* Refuses a session file others could read, or could have put there. */
+static gboolean
+check_owner_and_mode (const char *path, const struct stat *st, GError **error)
+{
+  if (!S_ISREG (st->st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   "refusing session file %s: it is not a regular file", path);
+      return FALSE;
+    }
+  if (st->st_uid != geteuid ())
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   "refusing session file %s: it belongs to uid %u, not to you (uid %u); "
+                   "remove it and sign in again with “omnicc login”",
+                   path, (guint) st->st_uid, (guint) geteuid ());
+      return FALSE;
+    }
+  if ((st->st_mode & 077) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   "refusing session file %s: its mode %04o lets group or others at it; "
+                   "remove it and sign in again with “omnicc login” (its token may be known)",
+                   path, (guint) (st->st_mode & 07777));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads the token from @fd: the whole file but the blanks around it, which
+ * must be printable ASCII. */
+static char *
+read_token (int fd, const char *path, GError **error)
+{
+  char buf[SESSION_FILE_MAX + 1];
+  gsize len = 0;
+  while (len < sizeof buf - 1)
+    {
+      ssize_t n = read (fd, buf + len, sizeof buf - 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "cannot read session file %s: %s", path, g_strerror (saved));
+          explicit_bzero (buf, sizeof buf);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += n;
+    }
+  buf[len] = '\0';
+  char *token = g_strstrip (buf);
+  gboolean ok = *token != '\0' && len < sizeof buf - 1;
+  for (const char *p = token; ok && *p; p++)
+    ok = g_ascii_isgraph (*p);
+  char *copy = ok ? g_strdup (token) : NULL;
+  explicit_bzero (buf, sizeof buf);
+  if (copy == NULL)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                 "session file %s holds no token; remove it and sign in with “omnicc login”", path);
+  return copy;
+}
+
+char *
+occ_client_read_session_file (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  /* no symbolic links: whoever can write the folder could point it anywhere */
+  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+      if (saved == ENOENT)
+        return NULL;
+      if (saved == ELOOP)
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                     "refusing session file %s: it is a symbolic link", path);
+      else
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                     "cannot open session file %s: %s", path, g_strerror (saved));
+      return NULL;
+    }
+  struct stat st;
+  char *token = NULL;
+  if (fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot stat session file %s: %s", path, g_strerror (saved));
+    }
+  else if (check_owner_and_mode (path, &st, error))
+    token = read_token (fd, path, error);
+  close (fd);
+  return token;
+}
+
+gboolean
+occ_client_write_session_file (const char *path, const char *token, GError **error)
+{
+  g_return_val_if_fail (path != NULL && token != NULL, FALSE);
+  g_autofree char *dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot create the folder %s for the session file: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  /* GLib creates the temporary file with mode 0600 (open's O_EXCL, before
+   * a byte is written) and renames it over @path, so that the token is
+   * never readable by others nor half written. */
+  char *text = g_strconcat (token, "\n", NULL);
+  g_autoptr (GError) e = NULL;
+  gboolean ok = g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &e);
+  explicit_bzero (text, strlen (text));
+  g_free (text);
+  if (!ok)
+    g_set_error (error, e->domain, e->code, "cannot write session file: %s", e->message);
+  return ok;
+}
+
+gboolean
+occ_client_remove_session_file (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (g_unlink (path) == 0 || errno == ENOENT)
+    return TRUE;
+  int saved = errno;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               "cannot remove session file %s: %s", path, g_strerror (saved));
+  return FALSE;
+}
+
+char *
+occ_client_find_token (const char *socket, OccTokenSource *source, GError **error)
+{
+  g_return_val_if_fail (socket != NULL, NULL);
+  OccTokenSource dummy;
+  source = source ? source : &dummy;
+  *source = OCC_TOKEN_NONE;
+  const char *env = g_getenv ("OMNICC_TOKEN");
+  if (env && *env)
+    {
+      *source = OCC_TOKEN_ENV;
+      return g_strdup (env);
+    }
+  g_autofree char *path = occ_client_session_file (socket);
+  char *token = occ_client_read_session_file (path, error);
+  if (token)
+    *source = OCC_TOKEN_FILE;
+  return token;
+}
+
+OccClient *
+occ_client_connect_session (const char *socket, OccTokenSource *source, int *code, GError **error)
+{
+  g_return_val_if_fail (socket != NULL && code != NULL, NULL);
+  g_autoptr (GError) e = NULL;
+  char *token = occ_client_find_token (socket, source, &e);
+  if (e)
+    {
+      *code = OCC_EXIT_FAILED;
+      g_propagate_error (error, g_steal_pointer (&e));
+      return NULL;
+    }
+  OccClient *c = occ_client_connect (socket, error);
+  if (c == NULL)
+    *code = OCC_EXIT_UNREACHABLE;
+  else
+    occ_client_set_token (c, token);
+  if (token)
+    explicit_bzero (token, strlen (token));
+  g_free (token);
+  return c;
 }

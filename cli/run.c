@@ -108,7 +108,8 @@ wait_ready (Run *r, const char *sock)
         {
           int code;
           g_autoptr (JsonNode) st = occ_client_call (c, "status", NULL, &code, NULL);
-          if (st)
+          /* a refusal (no session, not allowed) is an answer too */
+          if (st || code == OCC_EXIT_FAILED || code == OCC_EXIT_DENIED)
             return TRUE;
         }
       g_usleep (50000);
@@ -133,7 +134,7 @@ seed_demo (const char *sock)
     g_print ("demo data: %" G_GINT64_FORMAT " customers, %" G_GINT64_FORMAT " interactions\n",
              json_object_get_int_member_with_default (json_node_get_object (r), "customers", 0),
              json_object_get_int_member_with_default (json_node_get_object (r), "interactions", 0));
-  else if (code == OCC_EXIT_FAILED)
+  else if (code == OCC_EXIT_FAILED || code == OCC_EXIT_DENIED)
     g_printerr ("omnicc run: no demo data: %s\n", e->message);
 }
 
@@ -157,8 +158,10 @@ print_initial_admin (const char *sock, const char *state_dir)
       if (g_file_get_contents (path, &password, NULL, NULL))
         {
           g_print ("  administrator:   admin, one-time password %s\n"
-                   "                   (from %s; change it at the first sign-in:\n"
-                   "                   omnicc auth-local passwd login=admin old=… new=…)\n",
+                   "                   (from %s; it signs in only to be changed:\n"
+                   "                   omnicc login admin, then\n"
+                   "                   omnicc auth-local passwd login=admin old=… new=…,\n"
+                   "                   then omnicc login admin with the new one)\n",
                    g_strchomp (password), path);
           return;
         }

@@ -408,9 +408,11 @@ cmd_daemon_stop (OccControlCall *call, GVariant *args, gpointer data)
 }
 
 static void
-add_command (const char *name, const char *summary, const char *owner, gpointer data)
+add_command (const char *name, const char *summary, const char *owner, const char *permission,
+             gpointer data)
 {
-  g_variant_builder_add ((GVariantBuilder *) data, "(sss)", name, summary, owner);
+  g_variant_builder_add ((GVariantBuilder *) data, "(ssss)", name, permission[0] ? permission : "-",
+                         owner, summary);
 }
 
 static void
@@ -419,7 +421,7 @@ cmd_commands (OccControlCall *call, GVariant *args, gpointer data)
   (void) args;
   OccContext *ctx = data;
   GVariantBuilder b;
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sss)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssss)"));
   occ_control_foreach_command (ctx->control, add_command, &b);
   occ_control_call_return (call, g_variant_builder_end (&b));
 }
@@ -479,24 +481,31 @@ occ_commands_register (OccContext *ctx)
   static const struct {
     const char *name;
     const char *summary;
+    const char *permission;
     OccControlFunc func;
   } core[] = {
-    { "status", "Daemon state: version, uptime, plugins, bus counters", cmd_status },
-    { "plugin.list", "Every plugin found, with its state", cmd_plugin_list },
-    { "plugin.info", "One plugin in detail (args: name)", cmd_plugin_info },
-    { "plugin.load", "Load a plugin now (args: name)", cmd_plugin_load },
-    { "plugin.unload", "Unload a plugin now (args: name)", cmd_plugin_unload },
+    { "status", "Daemon state: version, uptime, plugins, bus counters", "system.status",
+      cmd_status },
+    { "plugin.list", "Every plugin found, with its state", "plugin.read", cmd_plugin_list },
+    { "plugin.info", "One plugin in detail (args: name)", "plugin.read", cmd_plugin_info },
+    { "plugin.load", "Load a plugin now (args: name)", "plugin.manage", cmd_plugin_load },
+    { "plugin.unload", "Unload a plugin now (args: name)", "plugin.manage", cmd_plugin_unload },
     { "plugin.enable", "Enable at start, saved in the config, and load (args: name)",
-      cmd_plugin_enable },
-    { "plugin.disable", "Unload and disable, saved in the config (args: name)",
+      "plugin.manage", cmd_plugin_enable },
+    { "plugin.disable", "Unload and disable, saved in the config (args: name)", "plugin.manage",
       cmd_plugin_disable },
-    { "events.follow", "Stream bus events as JSON (args: pattern)", cmd_events_follow },
-    { "events.types", "The registered event types", cmd_events_types },
-    { "config.reload", "Re-read the configuration, like SIGHUP", cmd_config_reload },
-    { "daemon.stop", "Drain and stop the daemon", cmd_daemon_stop },
-    { "commands", "The commands the daemon answers", cmd_commands },
+    { "events.follow", "Stream bus events as JSON (args: pattern)", "events.read",
+      cmd_events_follow },
+    { "events.types", "The registered event types", "events.read", cmd_events_types },
+    { "config.reload", "Re-read the configuration, like SIGHUP", "config.manage",
+      cmd_config_reload },
+    { "daemon.stop", "Drain and stop the daemon", "system.stop", cmd_daemon_stop },
+    /* public: it only names commands, and says which permission each needs */
+    { "commands", "The commands the daemon answers, with the permission each needs", NULL,
+      cmd_commands },
   };
   for (guint i = 0; i < G_N_ELEMENTS (core); i++)
-    occ_control_register (ctx->control, NULL, core[i].name, core[i].summary, core[i].func, ctx,
-                          NULL, NULL);
+    occ_control_register (ctx->control, NULL, core[i].name, core[i].summary, core[i].permission,
+                          core[i].permission ? OCC_CONTROL_FLAGS_NONE : OCC_CONTROL_PUBLIC,
+                          core[i].func, ctx, NULL, NULL);
 }

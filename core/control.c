@@ -4,6 +4,7 @@
 #include "control.h"
 #include "json-variant.h"
 #include "plugin-private.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -27,6 +28,8 @@ G_DEFINE_QUARK (occ-control-error-quark, occ_control_error)
 typedef struct {
   char *name;
   char *summary;
+  char *permission;
+  OccControlFlags flags;
   OccPlugin *owner;
   OccControlFunc func;
   gpointer user_data;
@@ -41,6 +44,7 @@ struct _OccControl {
   GSocketService *service;
   char *path;
   GPtrArray *conns;
+  gboolean warned_unguarded; /* said that no access service guards it */
 };
 
 struct _Conn {
@@ -65,6 +69,8 @@ struct _OccControlCall {
   Conn *conn;
   JsonNode *id;
   char *command;
+  char *token;
+  OccPrincipal *principal;
   gboolean answered;
 };
 
@@ -86,6 +92,7 @@ command_free (Command *cmd)
     cmd->notify (cmd->user_data);
   g_free (cmd->name);
   g_free (cmd->summary);
+  g_free (cmd->permission);
   g_free (cmd);
 }
 
@@ -102,13 +109,21 @@ command_name_is_valid (const char *name)
 
 gboolean
 occ_control_register (OccControl *control, OccPlugin *owner, const char *name, const char *summary,
-                      OccControlFunc func, gpointer user_data, GDestroyNotify notify,
-                      GError **error)
+                      const char *permission, OccControlFlags flags, OccControlFunc func,
+                      gpointer user_data, GDestroyNotify notify, GError **error)
 {
   if (!command_name_is_valid (name))
     {
       g_set_error (error, OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST,
                    "“%s” is not a valid command name", name ? name : "(null)");
+      return FALSE;
+    }
+  if (permission == NULL)
+    permission = name;
+  if (!(flags & OCC_CONTROL_PUBLIC) && !occ_permission_is_valid (permission, FALSE))
+    {
+      g_set_error (error, OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST,
+                   "command %s: “%s” is not a valid permission name", name, permission);
       return FALSE;
     }
   if (g_hash_table_contains (control->commands, name))
@@ -120,6 +135,8 @@ occ_control_register (OccControl *control, OccPlugin *owner, const char *name, c
   Command *cmd = g_new0 (Command, 1);
   cmd->name = g_strdup (name);
   cmd->summary = g_strdup (summary ? summary : "");
+  cmd->permission = (flags & OCC_CONTROL_PUBLIC) ? NULL : g_strdup (permission);
+  cmd->flags = flags;
   cmd->owner = owner;
   cmd->func = func;
   cmd->user_data = user_data;
@@ -134,8 +151,18 @@ occ_control_add_command (OccPlugin *plugin, const char *name, const char *summar
                          GError **error)
 {
   g_return_val_if_fail (plugin != NULL && func != NULL, FALSE);
-  return occ_control_register (plugin->ctx->control, plugin, name, summary, func, user_data, notify,
-                               error);
+  return occ_control_register (plugin->ctx->control, plugin, name, summary, NULL,
+                               OCC_CONTROL_FLAGS_NONE, func, user_data, notify, error);
+}
+
+gboolean
+occ_control_add_command_full (OccPlugin *plugin, const char *name, const char *summary,
+                              const char *permission, OccControlFlags flags, OccControlFunc func,
+                              gpointer user_data, GDestroyNotify notify, GError **error)
+{
+  g_return_val_if_fail (plugin != NULL && func != NULL, FALSE);
+  return occ_control_register (plugin->ctx->control, plugin, name, summary, permission, flags, func,
+                               user_data, notify, error);
 }
 
 void
@@ -162,7 +189,8 @@ occ_control_foreach_command (OccControl *control, OccControlCommandFunc func, gp
   for (guint i = 0; i < names->len; i++)
     {
       Command *cmd = g_hash_table_lookup (control->commands, g_ptr_array_index (names, i));
-      func (cmd->name, cmd->summary, cmd->owner ? occ_plugin_get_name (cmd->owner) : "core", data);
+      func (cmd->name, cmd->summary, cmd->owner ? occ_plugin_get_name (cmd->owner) : "core",
+            cmd->permission ? cmd->permission : "", data);
     }
 }
 
@@ -287,6 +315,26 @@ error_code (const GError *error)
       default:
         return "failed";
       }
+  if (error->domain == OCC_ACCESS_ERROR)
+    switch (error->code)
+      {
+      case OCC_ACCESS_ERROR_UNAUTHENTICATED:
+        return "unauthenticated";
+      case OCC_ACCESS_ERROR_DENIED:
+        return "denied";
+      case OCC_ACCESS_ERROR_LOCKED:
+        return "locked";
+      case OCC_ACCESS_ERROR_CONFLICT:
+        return "conflict";
+      case OCC_ACCESS_ERROR_INVALID:
+        return "bad-request";
+      case OCC_ACCESS_ERROR_NOT_FOUND:
+        return "not-found";
+      case OCC_ACCESS_ERROR_UNAVAILABLE:
+        return "unavailable";
+      default:
+        return "failed";
+      }
   return "failed";
 }
 
@@ -315,6 +363,10 @@ call_free (OccControlCall *call)
       send_error (call->conn, call->id, e);
     }
   g_clear_pointer (&call->id, json_node_unref);
+  g_clear_pointer (&call->principal, occ_principal_unref);
+  if (call->token)
+    memset (call->token, 0, strlen (call->token));
+  g_free (call->token);
   g_free (call->command);
   conn_unref (call->conn);
   g_free (call);
@@ -366,6 +418,60 @@ occ_control_call_get_peer (OccControlCall *call)
 {
   g_return_val_if_fail (call != NULL, NULL);
   return call->conn->peer;
+}
+
+const OccPrincipal *
+occ_control_call_get_principal (OccControlCall *call)
+{
+  g_return_val_if_fail (call != NULL, NULL);
+  return call->principal;
+}
+
+const char *
+occ_control_call_get_actor (OccControlCall *call)
+{
+  g_return_val_if_fail (call != NULL, NULL);
+  return occ_principal_get_login (call->principal);
+}
+
+const char *
+occ_control_call_get_token (OccControlCall *call)
+{
+  g_return_val_if_fail (call != NULL, NULL);
+  return call->token;
+}
+
+static const OccAccessService *
+access_service (OccControl *control)
+{
+  return occ_registry_lookup (control->ctx->registry, OCC_ACCESS_SERVICE, 1, NULL);
+}
+
+static void
+deny (OccControl *control, const OccPrincipal *who, const char *action, const char *permission,
+      const char *scope, const char *peer, GError **error)
+{
+  const char *const *roles = occ_principal_get_roles (who);
+  g_autofree char *role_list = roles[0] ? g_strjoinv (", ", (char **) roles) : g_strdup ("none");
+  g_set_error (error, OCC_ACCESS_ERROR, OCC_ACCESS_ERROR_DENIED,
+               "%s needs the permission “%s”%s%s, which %s does not hold (roles: %s)", action,
+               permission, scope ? " for " : "", scope ? scope : "", occ_principal_get_login (who),
+               role_list);
+  const OccAccessService *access = access_service (control);
+  if (access)
+    access->denied (access, who, action, permission, scope, peer);
+}
+
+gboolean
+occ_control_call_check (OccControlCall *call, const char *permission, const char *scope,
+                        GError **error)
+{
+  g_return_val_if_fail (call != NULL && permission != NULL, FALSE);
+  if (occ_principal_can (call->principal, permission, scope))
+    return TRUE;
+  deny (call->conn->control, call->principal, call->command, permission, scope, call->conn->peer,
+        error);
+  return FALSE;
 }
 
 OccControlStream *
@@ -422,6 +528,37 @@ bad_request (Conn *c, JsonNode *id, const char *fmt, ...)
   send_error (c, id, e);
 }
 
+/* Who sends requests on @c with @token. */
+static OccPrincipal *
+resolve (Conn *c, const char *token, GError **error)
+{
+  OccControl *control = c->control;
+  const OccAccessService *access = access_service (control);
+  if (access)
+    return access->resolve (access, token, c->peer, error);
+  if (token)
+    {
+      g_set_error (error, OCC_ACCESS_ERROR, OCC_ACCESS_ERROR_UNAUTHENTICATED,
+                   "sessions need the access plugin, which is not loaded");
+      return NULL;
+    }
+  if (!control->warned_unguarded && c->sock)
+    {
+      control->warned_unguarded = TRUE;
+      g_warning ("no access plugin is loaded: every client of the control socket may run "
+                 "every command");
+    }
+  /* "local:uid=0" from "uid=0 pid=12" */
+  const char *space = strchr (c->peer, ' ');
+  g_autofree char *login = g_strdup_printf (
+      "local:%.*s", space ? (int) (space - c->peer) : (int) strlen (c->peer), c->peer);
+  OccPrincipal *who = occ_principal_new (login, OCC_PRINCIPAL_LOCAL);
+  occ_principal_add_role (who, "system");
+  occ_principal_allow (who, "*", NULL, NULL);
+  occ_principal_seal (who);
+  return who;
+}
+
 static void
 handle_line (Conn *c, const char *line, gsize len)
 {
@@ -441,13 +578,21 @@ handle_line (Conn *c, const char *line, gsize len)
     return bad_request (c, id, "request has no “command” string");
   GList *members = json_object_get_members (o);
   for (GList *m = members; m; m = m->next)
-    if (!g_strv_contains ((const char *const[]){ "id", "command", "args", NULL }, m->data))
+    if (!g_strv_contains ((const char *const[]){ "id", "command", "args", "token", NULL }, m->data))
       {
         g_autofree char *k = g_strdup (m->data);
         g_list_free (members);
         return bad_request (c, id, "unknown request member “%s”", k);
       }
   g_list_free (members);
+  JsonNode *token_n = json_object_get_member (o, "token");
+  const char *token = NULL;
+  if (token_n && !JSON_NODE_HOLDS_NULL (token_n))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (token_n) || json_node_get_value_type (token_n) != G_TYPE_STRING)
+        return bad_request (c, id, "“token” must be a string");
+      token = json_node_get_string (token_n);
+    }
   const char *name = json_node_get_string (cmd_n);
   Command *cmd = g_hash_table_lookup (c->control->commands, name);
   if (cmd == NULL)
@@ -469,10 +614,23 @@ handle_line (Conn *c, const char *line, gsize len)
         return bad_request (c, id, "args: %s", e->message);
       args = g_variant_ref_sink (v);
     }
+  /* the enforcement point: who is asking, and may they */
+  g_autoptr (OccPrincipal) who = resolve (c, token, &e);
+  if (who == NULL)
+    return send_error (c, id, e);
+  if (!(cmd->flags & OCC_CONTROL_PUBLIC)
+      && !((cmd->flags & OCC_CONTROL_SCOPED) ? occ_principal_can_somewhere (who, cmd->permission)
+                                             : occ_principal_can (who, cmd->permission, NULL)))
+    {
+      deny (c->control, who, name, cmd->permission, NULL, c->peer, &e);
+      return send_error (c, id, e);
+    }
   OccControlCall *call = g_new0 (OccControlCall, 1);
   call->conn = conn_ref (c);
   call->id = id ? json_node_ref (id) : NULL;
   call->command = g_strdup (name);
+  call->token = g_strdup (token);
+  call->principal = g_steal_pointer (&who);
   cmd->func (call, args, cmd->user_data);
 }
 

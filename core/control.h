@@ -34,12 +34,14 @@ void occ_control_stop_listening (OccControl *control);
 
 /* Registers a command; @owner NULL for the core's own. */
 gboolean occ_control_register (OccControl *control, OccPlugin *owner, const char *name,
-                               const char *summary, OccControlFunc func, gpointer user_data,
-                               GDestroyNotify notify, GError **error);
+                               const char *summary, const char *permission, OccControlFlags flags,
+                               OccControlFunc func, gpointer user_data, GDestroyNotify notify,
+                               GError **error);
 void occ_control_drop_owner (OccControl *control, OccPlugin *owner);
 
+/* @permission: "" for a public command. */
 typedef void (*OccControlCommandFunc) (const char *name, const char *summary, const char *owner,
-                                       gpointer user_data);
+                                       const char *permission, gpointer user_data);
 void occ_control_foreach_command (OccControl *control, OccControlCommandFunc func, gpointer data);
 
 /* Streams: a call that answers with a sequence of items (events.follow).

@@ -9,6 +9,10 @@
  * exactly once, never before the call returns. A wrong password and an
  * unknown user give the same error (OCC_AUTH_ERROR_DENIED) so that the
  * answer does not tell which logins exist; the plugin logs the detail.
+ *
+ * Versions: 2 appended add_account and set_enabled, which a source may
+ * leave NULL (a directory keeps its own accounts): test them with
+ * OCC_SERVICE_HAS (iface, add_account) before calling.
  */
 #pragma once
 
@@ -19,7 +23,7 @@
 G_BEGIN_DECLS
 
 #define OCC_AUTH_SERVICE_PREFIX "auth/"
-#define OCC_AUTH_VERSION 1
+#define OCC_AUTH_VERSION 2
 
 /* A quark is named by its string, so every plugin gets the same one (the
  * string is copied: a plugin's literals go away when it is unloaded). */
@@ -38,6 +42,7 @@ typedef enum {
   OCC_AUTH_ERROR_UNAVAILABLE, /* the directory could not be reached */
   OCC_AUTH_ERROR_POLICY,      /* a new password does not meet the policy */
   OCC_AUTH_ERROR_UNSUPPORTED, /* the source cannot do that (change a directory password) */
+  OCC_AUTH_ERROR_EXISTS,      /* add_account: the login is taken */
 } OccAuthError;
 
 /**
@@ -68,6 +73,22 @@ struct _OccAuthService {
    * source does not allow it. */
   void (*change_password) (const OccAuthService *self, const char *login, const char *old_secret,
                            const char *new_secret, OccAuthCallback callback, gpointer user_data);
+  /* Version 2. */
+  /* Creates an account, for sources that keep their own accounts (NULL
+   * where the source cannot, e.g. a directory). @display_name may be NULL.
+   * @password NULL: the source makes a one-time password, which the answer
+   * carries once as "one-time-password" (s), and the user must change it at
+   * first sign-in. The answer is the new account's identity (the same a{sv}
+   * as lookup). An existing login: OCC_AUTH_ERROR_EXISTS; a password that
+   * fails the policy: OCC_AUTH_ERROR_POLICY; malformed input:
+   * OCC_AUTH_ERROR_INVALID. */
+  void (*add_account) (const OccAuthService *self, const char *login, const char *display_name,
+                       const char *password, OccAuthCallback callback, gpointer user_data);
+  /* Enables or disables an account (NULL where the source cannot). The
+   * answer is the identity as it is now; an unknown login:
+   * OCC_AUTH_ERROR_DENIED. */
+  void (*set_enabled) (const OccAuthService *self, const char *login, gboolean enabled,
+                       OccAuthCallback callback, gpointer user_data);
 };
 
 G_END_DECLS

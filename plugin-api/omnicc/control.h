@@ -10,6 +10,7 @@
 #pragma once
 
 #include <glib.h>
+#include <omnicc/access.h>
 #include <omnicc/plugin.h>
 
 G_BEGIN_DECLS
@@ -28,6 +29,8 @@ typedef enum {
   OCC_CONTROL_ERROR_REFUSED,         /* not allowed in the current state */
   OCC_CONTROL_ERROR_EXISTS,          /* command registered twice */
 } OccControlError;
+/* Refusals of the enforcement point use OCC_ACCESS_ERROR (<omnicc/access.h>):
+ * UNAUTHENTICATED ("unauthenticated" on the wire) and DENIED ("denied"). */
 
 /**
  * OccControlFunc:
@@ -45,10 +48,37 @@ typedef void (*OccControlFunc) (OccControlCall *call, GVariant *args, gpointer u
  * @summary: one line, listed by `omnicc help`.
  *
  * Registers a control command owned by @plugin (removed when it unloads).
+ * Running it needs the permission named like the command itself (e.g.
+ * "agent.login"); occ_control_add_command_full() names another.
  */
 OCC_API gboolean occ_control_add_command (OccPlugin *plugin, const char *name, const char *summary,
                                           OccControlFunc func, gpointer user_data,
                                           GDestroyNotify notify, GError **error);
+
+typedef enum {
+  OCC_CONTROL_FLAGS_NONE = 0,
+  /* anyone who reaches the socket may run it, signed in or not (signing
+   * in, signing out, "who am I"); @permission is then ignored */
+  OCC_CONTROL_PUBLIC = 1 << 0,
+  /* the permission may be held for some scopes only (a client viewer's
+   * campaigns): the core lets the call through if the principal holds it
+   * in at least one scope, and the command must check the scope it acts on
+   * with occ_control_call_check() */
+  OCC_CONTROL_SCOPED = 1 << 1,
+} OccControlFlags;
+
+/**
+ * occ_control_add_command_full:
+ * @permission: what a principal must hold to run it (see <omnicc/access.h>),
+ *   e.g. "audit.read" for "audit.export"; NULL: the command's name.
+ *
+ * Since ABI 1.1.
+ */
+OCC_API gboolean occ_control_add_command_full (OccPlugin *plugin, const char *name,
+                                               const char *summary, const char *permission,
+                                               OccControlFlags flags, OccControlFunc func,
+                                               gpointer user_data, GDestroyNotify notify,
+                                               GError **error);
 
 /** occ_control_call_return: answers with @result (transfer floating; may be NULL). */
 OCC_API void occ_control_call_return (OccControlCall *call, GVariant *result);
@@ -70,5 +100,41 @@ OCC_API void occ_control_call_return_error (OccControlCall *call, const GError *
 
 /** occ_control_call_get_peer: who sent it, e.g. "uid=0 pid=123" (transfer none). */
 OCC_API const char *occ_control_call_get_peer (OccControlCall *call);
+
+/**
+ * occ_control_call_get_principal:
+ *
+ * On whose behalf the call runs (transfer none, valid until answered).
+ * Since ABI 1.1.
+ */
+OCC_API const OccPrincipal *occ_control_call_get_principal (OccControlCall *call);
+
+/**
+ * occ_control_call_get_actor:
+ *
+ * The principal's login, for audit entries ("alice", "local:uid=0").
+ * Since ABI 1.1.
+ */
+OCC_API const char *occ_control_call_get_actor (OccControlCall *call);
+
+/**
+ * occ_control_call_get_token:
+ *
+ * The session token the request carried, or NULL (transfer none): for the
+ * access plugin's sign-out. Since ABI 1.1.
+ */
+OCC_API const char *occ_control_call_get_token (OccControlCall *call);
+
+/**
+ * occ_control_call_check:
+ * @scope: (nullable): the queue, campaign… the call acts on.
+ *
+ * The enforcement point for what the core cannot see: TRUE if the call's
+ * principal holds @permission for @scope; otherwise FALSE with
+ * OCC_ACCESS_ERROR_DENIED naming the permission, and the denial is audited.
+ * Answer the call with that error. Since ABI 1.1.
+ */
+OCC_API gboolean occ_control_call_check (OccControlCall *call, const char *permission,
+                                         const char *scope, GError **error);
 
 G_END_DECLS

@@ -11,3 +11,4 @@
 #include <omnicc/records.h>
 #include <omnicc/auth.h>
 #include <omnicc/audit.h>
+#include <omnicc/access.h>

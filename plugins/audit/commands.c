@@ -421,14 +421,16 @@ cmd_export (OccControlCall *call, GVariant *args, gpointer data)
 gboolean
 audit_commands_register (Audit *self, GError **error)
 {
-  return occ_control_add_command (self->plugin, "audit.verify",
-                                  "Check the audit trail's hash chain and head (no arguments)",
-                                  cmd_verify, self, NULL, error)
-         && occ_control_add_command (self->plugin, "audit.export",
-                                     "Send the audit entries as JSON lines "
-                                     "(since=SEQ until=SEQ format=jsonl)",
-                                     cmd_export, self, NULL, error)
-         && occ_control_add_command (self->plugin, "audit.tail",
-                                     "Send the last audit entries (n=20)", cmd_tail, self, NULL,
-                                     error);
+  return occ_control_add_command_full (self->plugin, "audit.verify",
+                                       "Check the audit trail's hash chain and head (no arguments)",
+                                       "audit.read", OCC_CONTROL_FLAGS_NONE, cmd_verify, self, NULL,
+                                       error)
+         && occ_control_add_command_full (self->plugin, "audit.export",
+                                          "Send the audit entries as JSON lines "
+                                          "(since=SEQ until=SEQ format=jsonl)",
+                                          "audit.export", OCC_CONTROL_FLAGS_NONE, cmd_export, self,
+                                          NULL, error)
+         && occ_control_add_command_full (self->plugin, "audit.tail",
+                                          "Send the last audit entries (n=20)", "audit.read",
+                                          OCC_CONTROL_FLAGS_NONE, cmd_tail, self, NULL, error);
 }

@@ -191,9 +191,9 @@ ldap_auth_load (OccPlugin *plugin, GError **error)
   ((DeliverSource *) la->deliver)->la = la;
   g_source_set_static_name (la->deliver, "auth-ldap answers");
   occ_plugin_attach_source (plugin, la->deliver);
-  if (!occ_control_add_command (plugin, "auth-ldap.status",
-                                "The directory servers, which one is in use, and counters",
-                                cmd_status, la, NULL, error)
+  if (!occ_control_add_command_full (
+          plugin, "auth-ldap.status", "The directory servers, which one is in use, and counters",
+          "system.status", OCC_CONTROL_FLAGS_NONE, cmd_status, la, NULL, error)
       || !occ_service_provide (plugin, LDAP_AUTH_SERVICE, &la->iface, error))
     {
       /* unload() is not called after a failed load */

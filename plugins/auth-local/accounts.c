@@ -1,6 +1,7 @@
-/* auth-local: the "auth/local" service — sign-in, lookup and password
- * change of local accounts (records of entity "user" with source "local")
- * — and account creation and enabling for the control commands.
+/* auth-local: the "auth/local" service — sign-in, lookup, password
+ * change, creation and enabling of local accounts (records of entity
+ * "user" with source "local"). The control commands and the first-run
+ * administrator go through the same operations.
  *
  * What a wrong guess learns: an unknown login and a wrong password give
  * the same error (DENIED) after the same work (an unknown login is checked
@@ -51,6 +52,19 @@ verify_job (AlOp *op)
   job->hash = g_strdup (al_user_string (op->user, "password_hash"));
   job->dummy = g_strdup (op->self->dummy_hash);
   return job;
+}
+
+/* op->user's identity with @key set to @value (nullable: nothing added);
+ * floating. */
+static GVariant *
+identity_with (AlOp *op, const char *key, GVariant *value)
+{
+  g_autoptr (GVariant) identity = g_variant_ref_sink (al_identity (op->self, op->user));
+  GVariantDict d;
+  g_variant_dict_init (&d, identity);
+  if (value)
+    g_variant_dict_insert_value (&d, key, value);
+  return g_variant_dict_end (&d);
 }
 
 /* After a verify job: answers the op, and returns TRUE, unless the
@@ -333,16 +347,8 @@ create_done (AlOp *op)
       g_warning ("the password history of %s was not started: %s", op->who, why);
     }
   g_info ("the local account %s was created", op->who);
-  GVariantBuilder b;
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&b, "{sv}", "login", g_variant_new_string (op->login));
-  g_variant_builder_add (&b, "{sv}", "id", g_variant_new_string (al_user_string (op->user, "id")));
-  g_variant_builder_add (&b, "{sv}", "must-change-password",
-                         g_variant_new_boolean (al_user_must_change (op->user)));
-  if (c->one_time)
-    g_variant_builder_add (&b, "{sv}", "one-time-password",
-                           g_variant_new_string (c->one_time->data));
-  al_op_finish (op, g_variant_builder_end (&b), NULL);
+  GVariant *one_time = c->one_time ? g_variant_new_string (c->one_time->data) : NULL;
+  al_op_finish (op, identity_with (op, "one-time-password", one_time), NULL);
 }
 
 static void
@@ -383,9 +389,10 @@ create_hashed (AlOp *op)
 }
 
 void
-al_create_account (AuthLocal *self, const AlNewAccount *account, AlDoneFunc done, gpointer data)
+al_create_account (AuthLocal *self, const AlNewAccount *account, gboolean auth_errors,
+                   AlDoneFunc done, gpointer data)
 {
-  AlOp *op = al_op_new (self, "account creation", FALSE, done, data);
+  AlOp *op = al_op_new (self, "account creation", auth_errors, done, data);
   if (op == NULL)
     return;
   Creation *c = g_new0 (Creation, 1);
@@ -395,7 +402,7 @@ al_create_account (AuthLocal *self, const AlNewAccount *account, AlDoneFunc done
   op->data = c;
   op->data_free = creation_free;
   GError *e = NULL;
-  if (!al_check_login (account->login, &e))
+  if (!al_check_login (account->login, &e) || !al_check_display_name (account->display_name, &e))
     {
       al_op_fail_later (op, e);
       return;
@@ -436,9 +443,9 @@ enabled_done (AlOp *op)
 {
   if (al_op_failed (op))
     return;
-  GVariant *answer = g_variant_new_parsed ("{'login': <%s>, 'enabled': <%b>}", op->login,
-                                           al_user_enabled (op->user));
-  al_op_finish (op, answer, NULL);
+  gboolean enabled = al_user_enabled (op->user);
+  g_info ("the local account %s was %s", op->who, enabled ? "enabled" : "disabled");
+  al_op_finish (op, identity_with (op, "enabled", g_variant_new_boolean (enabled)), NULL);
 }
 
 static void
@@ -448,6 +455,7 @@ enabled_found (AlOp *op)
     return;
   if (op->user == NULL)
     {
+      /* DENIED for the service's callers (see public_error) */
       fail_in (op, OCC_RECORDS_ERROR, OCC_RECORDS_ERROR_NOT_FOUND, "there is no local account %s",
                op->who);
       return;
@@ -459,10 +467,10 @@ enabled_found (AlOp *op)
 }
 
 void
-al_set_enabled (AuthLocal *self, const char *login, gboolean enabled, AlDoneFunc done,
-                gpointer data)
+al_set_enabled (AuthLocal *self, const char *login, gboolean enabled, gboolean auth_errors,
+                AlDoneFunc done, gpointer data)
 {
-  AlOp *op = al_op_new (self, enabled ? "enabling" : "disabling", FALSE, done, data);
+  AlOp *op = al_op_new (self, enabled ? "enabling" : "disabling", auth_errors, done, data);
   if (op == NULL)
     return;
   op->data = GINT_TO_POINTER (enabled);
@@ -507,6 +515,26 @@ service_change_password (const OccAuthService *service, const char *login, const
                       user_data);
 }
 
+static void
+service_add_account (const OccAuthService *service, const char *login, const char *display_name,
+                     const char *password, OccAuthCallback callback, gpointer user_data)
+{
+  AlNewAccount account = {
+    .login = login,
+    .display_name = display_name,
+    .secret = password,
+    .secret_len = -1,
+  };
+  al_create_account ((AuthLocal *) service, &account, TRUE, callback, user_data);
+}
+
+static void
+service_set_enabled (const OccAuthService *service, const char *login, gboolean enabled,
+                     OccAuthCallback callback, gpointer user_data)
+{
+  al_set_enabled ((AuthLocal *) service, login, enabled, TRUE, callback, user_data);
+}
+
 void
 al_service_init (AuthLocal *self)
 {
@@ -516,5 +544,7 @@ al_service_init (AuthLocal *self)
     .authenticate = service_authenticate,
     .lookup = service_lookup,
     .change_password = service_change_password,
+    .add_account = service_add_account,
+    .set_enabled = service_set_enabled,
   };
 }

@@ -114,7 +114,6 @@ GVariant *al_identity (AuthLocal *self, GVariant *user);
 const char *al_user_string (GVariant *user, const char *field);
 gint64 al_user_time (GVariant *user, const char *field, gint64 fallback);
 gboolean al_user_enabled (GVariant *user);
-gboolean al_user_must_change (GVariant *user);
 
 /* --- history.c ---------------------------------------------------------------------- */
 
@@ -147,14 +146,19 @@ typedef struct {
   gboolean (*before_write) (const AlSecret *password, gpointer data, GError **error);
 } AlNewAccount;
 
-/* Creates a local account and adds its password to the history. Answers
- * an a{sv}: login, id, must-change-password, and the one-time password (once)
- * as one-time-password when one was made. */
-void al_create_account (AuthLocal *self, const AlNewAccount *account, AlDoneFunc done,
-                        gpointer data);
-/* Sets the enabled flag of @login; answers {login, enabled}. */
-void al_set_enabled (AuthLocal *self, const char *login, gboolean enabled, AlDoneFunc done,
-                     gpointer data);
+/* Creates a local account and adds its password to the history (the
+ * service's add_account, auth-local.add, the first-run administrator).
+ * Answers the account's identity, with the one-time password (once) as
+ * one-time-password when one was made. A taken login fails with
+ * OCC_RECORDS_ERROR_CONFLICT, or OCC_AUTH_ERROR_EXISTS with @auth_errors. */
+void al_create_account (AuthLocal *self, const AlNewAccount *account, gboolean auth_errors,
+                        AlDoneFunc done, gpointer data);
+/* Sets the enabled flag of @login (the service's set_enabled,
+ * auth-local.enable and .disable). Answers the identity with "enabled"
+ * (b). An unknown login fails with OCC_RECORDS_ERROR_NOT_FOUND, or
+ * OCC_AUTH_ERROR_DENIED with @auth_errors. */
+void al_set_enabled (AuthLocal *self, const char *login, gboolean enabled, gboolean auth_errors,
+                     AlDoneFunc done, gpointer data);
 /* Fills in the OccAuthService methods. */
 void al_service_init (AuthLocal *self);
 

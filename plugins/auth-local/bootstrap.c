@@ -142,7 +142,7 @@ checked (AlOp *op)
         .display_name = "Administrator",
         .before_write = write_password_file,
       };
-      al_create_account (self, &admin, on_created, al_ref (self));
+      al_create_account (self, &admin, FALSE, on_created, al_ref (self));
     }
   al_op_finish (op, NULL, NULL);
 }

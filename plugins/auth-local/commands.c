@@ -42,8 +42,8 @@ cmd_free (Cmd *c)
 static const char *
 auth_code_name (int code)
 {
-  static const char *const names[]
-      = { "denied", "disabled", "expired", "invalid", "unavailable", "policy", "unsupported" };
+  static const char *const names[] = { "denied",      "disabled", "expired",     "invalid",
+                                       "unavailable", "policy",   "unsupported", "exists" };
   return code >= 0 && code < (int) G_N_ELEMENTS (names) ? names[code] : "error";
 }
 
@@ -59,7 +59,7 @@ to_control_error (const GError *error)
       if (error->code == OCC_AUTH_ERROR_INVALID || error->code == OCC_AUTH_ERROR_POLICY)
         code = OCC_CONTROL_ERROR_BAD_REQUEST;
       else if (error->code == OCC_AUTH_ERROR_DENIED || error->code == OCC_AUTH_ERROR_DISABLED
-               || error->code == OCC_AUTH_ERROR_EXPIRED)
+               || error->code == OCC_AUTH_ERROR_EXPIRED || error->code == OCC_AUTH_ERROR_EXISTS)
         code = OCC_CONTROL_ERROR_REFUSED;
       return g_error_new (OCC_CONTROL_ERROR, code, "%s: %s", auth_code_name (error->code),
                           error->message);
@@ -202,7 +202,8 @@ cmd_add (OccControlCall *call, GVariant *args, gpointer data)
     .secret_len = len,
     .must_change = must_change,
   };
-  al_create_account (data, &account, cmd_done, cmd_new (data, call, "auth-local.add", login, TRUE));
+  al_create_account (data, &account, FALSE, cmd_done,
+                     cmd_new (data, call, "auth-local.add", login, TRUE));
 }
 
 static void
@@ -218,7 +219,8 @@ set_enabled (OccControlCall *call, GVariant *args, AuthLocal *self, gboolean ena
       return;
     }
   const char *command = enabled ? "auth-local.enable" : "auth-local.disable";
-  al_set_enabled (self, login, enabled, cmd_done, cmd_new (self, call, command, login, TRUE));
+  al_set_enabled (self, login, enabled, FALSE, cmd_done,
+                  cmd_new (self, call, command, login, TRUE));
 }
 
 static void
@@ -245,6 +247,15 @@ cmd_passwd (OccControlCall *call, GVariant *args, gpointer data)
       || !arg_text (args, "new", TRUE, TRUE, &new, &new_len, &e))
     {
       refuse (call, e);
+      return;
+    }
+  /* one's own password with user.password.own; anyone's with user.manage */
+  g_autofree char *mine = g_utf8_casefold (occ_control_call_get_actor (call), -1);
+  g_autofree char *theirs = g_utf8_casefold (login, -1);
+  if (strcmp (mine, theirs) != 0 && !occ_control_call_check (call, "user.manage", NULL, &e))
+    {
+      occ_control_call_return_error (call, e);
+      g_error_free (e);
       return;
     }
   al_change_password (data, login, old, old_len, new, new_len, FALSE, cmd_done,
@@ -349,6 +360,12 @@ cmd_policy (OccControlCall *call, GVariant *args, gpointer data)
       refuse (call, e);
       return;
     }
+  if (reload && !occ_control_call_check (call, "config.manage", NULL, &e))
+    {
+      occ_control_call_return_error (call, e);
+      g_error_free (e);
+      return;
+    }
   if (reload && !al_reload_policy (self, &e))
     {
       g_message ("auth-local.policy reload by %s refused: %s", occ_control_call_get_peer (call),
@@ -370,27 +387,32 @@ al_commands_register (AuthLocal *self, GError **error)
     const char *name;
     const char *summary;
     OccControlFunc func;
+    const char *permission;
   } commands[] = {
     { "auth-local.add",
       "Create a local account (args: login, optional display_name, password, must-change); "
       "without a password, answers a one-time password, once",
-      cmd_add },
-    { "auth-local.disable", "Disable a local account (args: login)", cmd_disable },
-    { "auth-local.enable", "Enable a local account again (args: login)", cmd_enable },
-    { "auth-local.passwd", "Change a local account's password (args: login, old, new)",
-      cmd_passwd },
+      cmd_add, "user.manage" },
+    { "auth-local.disable", "Disable a local account (args: login)", cmd_disable, "user.manage" },
+    { "auth-local.enable", "Enable a local account again (args: login)", cmd_enable,
+      "user.manage" },
+    { "auth-local.passwd",
+      "Change a local account's password (args: login, old, new); another's needs user.manage",
+      cmd_passwd, "user.password.own" },
     { "auth-local.list", "List local accounts: enabled, must change, password age (no hashes)",
-      cmd_list },
+      cmd_list, "user.read" },
     { "auth-local.check",
       "Check a login and password; answers the identity (args: login, "
       "password)",
-      cmd_check },
+      cmd_check, "user.manage" },
     { "auth-local.policy",
-      "The password policy in force (args: optional reload=true to re-read it)", cmd_policy },
+      "The password policy in force (args: optional reload=true to re-read it)", cmd_policy,
+      "user.read" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (!occ_control_add_command (self->plugin, commands[i].name, commands[i].summary,
-                                  commands[i].func, self, NULL, error))
+    if (!occ_control_add_command_full (self->plugin, commands[i].name, commands[i].summary,
+                                       commands[i].permission, OCC_CONTROL_FLAGS_NONE,
+                                       commands[i].func, self, NULL, error))
       return FALSE;
   return TRUE;
 }

@@ -74,15 +74,21 @@ op_free (AlOp *op)
 }
 
 /* The error as the caller sees it: hashes redacted from whatever the store
- * said, and only OCC_AUTH_ERROR for the service's callers. */
+ * said, and only OCC_AUTH_ERROR for the service's callers — for whom a
+ * user record that is not there is an unknown login (DENIED), and a unique
+ * value taken is the login (EXISTS: the only unique field of a user). */
 static GError *
 public_error (AlOp *op, const GError *error)
 {
   g_autofree char *message = al_redact (error->message);
-  if (op->auth_errors && error->domain != OCC_AUTH_ERROR)
-    return g_error_new (OCC_AUTH_ERROR, OCC_AUTH_ERROR_UNAVAILABLE, "the account store failed: %s",
-                        message);
-  return g_error_new_literal (error->domain, error->code, message);
+  if (!op->auth_errors || error->domain == OCC_AUTH_ERROR)
+    return g_error_new_literal (error->domain, error->code, message);
+  if (g_error_matches (error, OCC_RECORDS_ERROR, OCC_RECORDS_ERROR_NOT_FOUND))
+    return g_error_new_literal (OCC_AUTH_ERROR, OCC_AUTH_ERROR_DENIED, message);
+  if (g_error_matches (error, OCC_RECORDS_ERROR, OCC_RECORDS_ERROR_CONFLICT))
+    return g_error_new_literal (OCC_AUTH_ERROR, OCC_AUTH_ERROR_EXISTS, message);
+  return g_error_new (OCC_AUTH_ERROR, OCC_AUTH_ERROR_UNAVAILABLE, "the account store failed: %s",
+                      message);
 }
 
 static void
@@ -289,14 +295,6 @@ al_user_enabled (GVariant *user)
   return enabled;
 }
 
-/* password_changed_at 0 marks a one-time password: the user entity has no
- * field of its own for it, and no real change happens at the epoch. */
-gboolean
-al_user_must_change (GVariant *user)
-{
-  return al_user_time (user, "password_changed_at", -1) == 0;
-}
-
 GVariant *
 al_identity (AuthLocal *self, GVariant *user)
 {
@@ -311,6 +309,8 @@ al_identity (AuthLocal *self, GVariant *user)
   /* local accounts belong to no directory group */
   g_variant_builder_add (&b, "{sv}", "groups", g_variant_new_strv (NULL, 0));
   g_variant_builder_add (&b, "{sv}", "user-id", g_variant_new_string (al_user_string (user, "id")));
+  /* password_changed_at 0 marks a one-time password: the user entity has
+   * no field of its own for it, and no real change happens at the epoch */
   gint64 changed = al_user_time (user, "password_changed_at", -1);
   if (changed == 0)
     g_variant_builder_add (&b, "{sv}", "must-change-password", g_variant_new_boolean (TRUE));

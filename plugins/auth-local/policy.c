@@ -248,6 +248,28 @@ al_check_login (const char *login, GError **error)
   return TRUE;
 }
 
+gboolean
+al_check_display_name (const char *name, GError **error)
+{
+  if (name == NULL)
+    return TRUE;
+  /* at most 4 bytes a character: never scan much past the limit */
+  gsize len = strnlen (name, 4 * AL_DISPLAY_NAME_MAX_CHARS + 1);
+  gboolean valid = g_utf8_validate (name, len, NULL);
+  const char *rule = NULL;
+  if (name[len] != '\0' || (valid && g_utf8_strlen (name, len) > AL_DISPLAY_NAME_MAX_CHARS))
+    rule = "is longer than " G_STRINGIFY (AL_DISPLAY_NAME_MAX_CHARS) " characters";
+  else if (!valid)
+    rule = "is not valid UTF-8";
+  for (const char *c = name; rule == NULL && *c; c = g_utf8_next_char (c))
+    if (g_unichar_iscntrl (g_utf8_get_char (c)))
+      rule = "contains a control character";
+  if (rule == NULL)
+    return TRUE;
+  g_set_error (error, OCC_AUTH_ERROR, OCC_AUTH_ERROR_INVALID, "display name: %s", rule);
+  return FALSE;
+}
+
 /* --- text for logs and messages ------------------------------------------------------ */
 
 char *

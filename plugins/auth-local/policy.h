@@ -67,6 +67,11 @@ gboolean al_check_input (const char *what, const char *value, gssize length, GEr
  * OCC_AUTH_ERROR_INVALID otherwise. */
 gboolean al_check_login (const char *login, GError **error);
 
+/* Whether @name (nullable: none) may be a display name: UTF-8, at most
+ * AL_DISPLAY_NAME_MAX_CHARS characters, no control characters; empty is
+ * fine (the login is shown). OCC_AUTH_ERROR_INVALID otherwise. */
+gboolean al_check_display_name (const char *name, GError **error);
+
 /* @text quoted for a log line or a message: “…”, control characters
  * escaped, cut after 40 characters (transfer full). */
 char *al_quote (const char *text);

@@ -185,8 +185,9 @@ eventlog_load (OccPlugin *plugin, GError **error)
                                 NULL, error);
   if (log->sub == 0)
     return OCC_LOAD_FAILED;
-  if (!occ_control_add_command (plugin, "eventlog.status", "Where the event log is and how big",
-                                cmd_status, log, NULL, error))
+  if (!occ_control_add_command_full (plugin, "eventlog.status",
+                                     "Where the event log is and how big", "system.status",
+                                     OCC_CONTROL_FLAGS_NONE, cmd_status, log, NULL, error))
     return OCC_LOAD_FAILED;
   log->flush_timer = occ_plugin_timeout_add (plugin, 1000, flush_tick, log, NULL);
   return OCC_LOAD_OK;

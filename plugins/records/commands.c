@@ -276,28 +276,32 @@ rec_commands_register (Records *self, GError **error)
     const char *name;
     const char *summary;
     OccControlFunc func;
+    const char *permission;
   } commands[] = {
-    { "records.get", "A record (args: entity, id)", cmd_get },
+    { "records.get", "A record (args: entity, id)", cmd_get, "customer.read" },
     { "records.find",
       "Records whose fields equal those given (args: entity, optional where object, order "
       "\"field [asc|desc]\", limit 1..10000, default 100)",
-      cmd_find },
+      cmd_find, "customer.read" },
     { "records.put",
-      "Inserts a record, or updates the one with its id (args: entity, record object)", cmd_put },
-    { "records.remove", "Deletes a record (args: entity, id)", cmd_remove },
+      "Inserts a record, or updates the one with its id (args: entity, record object)", cmd_put,
+      "customer.write" },
+    { "records.remove", "Deletes a record (args: entity, id)", cmd_remove, "customer.delete" },
     { "records.screen-pop",
       "The customer owning an E.164 number and their last interactions (args: number, optional "
       "interactions 0..100, default 5)",
-      cmd_screen_pop },
-    { "records.describe", "The entities and their fields (no args)", cmd_describe },
+      cmd_screen_pop, "customer.read" },
+    { "records.describe", "The entities and their fields (no args)", cmd_describe,
+      "customer.read" },
     { "records.seed-demo",
       "Creates demo customers in Côte d'Ivoire with interactions; idempotent (args: optional "
       "customers, default 20, interactions-per-customer, default 5)",
-      rec_cmd_seed_demo },
+      rec_cmd_seed_demo, "config.manage" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (!occ_control_add_command (self->plugin, commands[i].name, commands[i].summary,
-                                  commands[i].func, self, NULL, error))
+    if (!occ_control_add_command_full (self->plugin, commands[i].name, commands[i].summary,
+                                       commands[i].permission, OCC_CONTROL_FLAGS_NONE,
+                                       commands[i].func, self, NULL, error))
       return FALSE;
   return TRUE;
 }

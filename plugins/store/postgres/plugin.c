@@ -339,9 +339,9 @@ pg_load (OccPlugin *plugin, GError **error)
 
   OccBus *bus = occ_plugin_get_bus (plugin);
   if (occ_bus_subscribe (bus, plugin, OCC_EVENT_CORE_STOPPING, on_stopping, s, NULL, error) == 0
-      || !occ_control_add_command (plugin, "store.status",
-                                   "State of the store's database, its connections and queue",
-                                   cmd_status, s, NULL, error)
+      || !occ_control_add_command_full (
+          plugin, "store.status", "State of the store's database, its connections and queue",
+          "system.status", OCC_CONTROL_FLAGS_NONE, cmd_status, s, NULL, error)
       || !occ_service_provide (plugin, OCC_STORE_SERVICE, &s->iface, error))
     {
       /* unload() is not called after a failed load: free here */

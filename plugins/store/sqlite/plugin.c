@@ -299,9 +299,9 @@ start (SqStore *s, GError **error)
   s->stopping_sub
       = occ_bus_subscribe (bus, s->plugin, OCC_EVENT_CORE_STOPPING, on_stopping, s, NULL, error);
   return s->stopping_sub != 0
-         && occ_control_add_command (s->plugin, "store.status",
-                                     "The database's state, schema version and queues", cmd_status,
-                                     s, NULL, error)
+         && occ_control_add_command_full (
+             s->plugin, "store.status", "The database's state, schema version and queues",
+             "system.status", OCC_CONTROL_FLAGS_NONE, cmd_status, s, NULL, error)
          && occ_service_provide (s->plugin, OCC_STORE_SERVICE, &s->iface, error);
 }
 

@@ -5,6 +5,7 @@
 
 static OccTestPostgres *pg; /* one server for the whole run */
 static guint db_counter;
+static GThread *test_thread; /* where the services must answer */
 
 static char *
 postgres_config (void)
@@ -127,6 +128,7 @@ void
 tal_setup (TalFixture *f, gconstpointer data)
 {
   f->backend = data;
+  test_thread = g_thread_self ();
   f->dir = occ_test_mkdtemp ();
   tal_write_config (f->dir, f->backend, TAL_FAST_POLICY);
   g_autofree char *path = g_build_filename (f->dir, "omnicc.conf", NULL);
@@ -175,6 +177,8 @@ tal_answer_cb (GVariant *result, const GError *error, gpointer data)
 {
   TalAnswer *a = data;
   g_assert_false (a->done); /* exactly once */
+  if (test_thread)
+    g_assert_true (g_thread_self () == test_thread); /* on the main thread */
   a->done = TRUE;
   a->answered_at = g_get_monotonic_time ();
   g_assert_true ((result == NULL) != (error == NULL));
@@ -231,6 +235,23 @@ tal_change (TalFixture *f, const char *login, const char *old_secret, const char
 {
   TalAnswer a = { 0 };
   f->auth->change_password (f->auth, login, old_secret, new_secret, tal_answer_cb, &a);
+  return take (&a, error);
+}
+
+GVariant *
+tal_add_account (TalFixture *f, const char *login, const char *display_name, const char *password,
+                 GError **error)
+{
+  TalAnswer a = { 0 };
+  f->auth->add_account (f->auth, login, display_name, password, tal_answer_cb, &a);
+  return take (&a, error);
+}
+
+GVariant *
+tal_set_enabled (TalFixture *f, const char *login, gboolean enabled, GError **error)
+{
+  TalAnswer a = { 0 };
+  f->auth->set_enabled (f->auth, login, enabled, tal_answer_cb, &a);
   return take (&a, error);
 }
 

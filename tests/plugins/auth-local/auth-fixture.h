@@ -79,7 +79,8 @@ typedef struct {
 
 void tal_answer_clear (TalAnswer *a);
 /* The callback to give the services, with a TalAnswer (called_at set) as
- * user data; fails the test if called twice. */
+ * user data; fails the test if called twice, or (after tal_setup) on
+ * another thread than the test's. */
 void tal_answer_cb (GVariant *result, const GError *error, gpointer data);
 /* Asserts @a was not answered yet (never before the call returned), then
  * waits for it (at most 60 s). */
@@ -91,6 +92,9 @@ GVariant *tal_authenticate (TalFixture *f, const char *login, const char *secret
 GVariant *tal_lookup (TalFixture *f, const char *login, GError **error);
 GVariant *tal_change (TalFixture *f, const char *login, const char *old_secret,
                       const char *new_secret, GError **error);
+GVariant *tal_add_account (TalFixture *f, const char *login, const char *display_name,
+                           const char *password, GError **error);
+GVariant *tal_set_enabled (TalFixture *f, const char *login, gboolean enabled, GError **error);
 
 /* records.put of a local user @login with the Argon2id hash of @password
  * (limits @ops/@mem_kib) and the fields in @extra (GVariant text of an

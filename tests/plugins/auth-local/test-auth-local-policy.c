@@ -216,6 +216,36 @@ test_logins (void)
 }
 
 static void
+test_display_names (void)
+{
+  g_autoptr (GError) e = NULL;
+  g_autofree char *max = g_strnfill (200, 'n');
+  static const char *const good[] = { "Aya Kouadio", "Aïcha N’Guessan", "", NULL };
+  for (guint i = 0; good[i]; i++)
+    g_assert_true (al_check_display_name (good[i], &e));
+  g_assert_true (al_check_display_name (NULL, &e));
+  g_assert_true (al_check_display_name (max, &e));
+  g_assert_no_error (e);
+  g_autofree char *over = g_strnfill (201, 'n');
+  /* a huge name is not scanned to its end, and is too long, not bad UTF-8 */
+  g_autofree char *huge = g_strnfill (1 << 20, '\xc3');
+  const struct {
+    const char *name, *rule;
+  } bad[] = {
+    { over, "display name: is longer than 200 characters" },
+    { huge, "display name: is longer than 200 characters" },
+    { "Ay\xff", "display name: is not valid UTF-8" },
+    { "Aya\tKouadio", "display name: contains a control character" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (al_check_display_name (bad[i].name, &e));
+      assert_error_part (e, OCC_AUTH_ERROR, OCC_AUTH_ERROR_INVALID, bad[i].rule);
+      g_clear_error (&e);
+    }
+}
+
+static void
 test_quote_and_redact (void)
 {
   g_autofree char *q = al_quote ("a\nb");
@@ -242,6 +272,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth-local/policy/expiry", test_expiry);
   g_test_add_func ("/auth-local/input/empty-long-nul-not-utf8-refused", test_input_checks);
   g_test_add_func ("/auth-local/input/logins", test_logins);
+  g_test_add_func ("/auth-local/input/display-names", test_display_names);
   g_test_add_func ("/auth-local/log/quote-and-redact", test_quote_and_redact);
   return g_test_run ();
 }

@@ -91,6 +91,40 @@ change_refused (Fixture *f, const char *login, const char *old, const char *new,
   assert_auth_error (e, code, part);
 }
 
+/* Asserts @answer (transfer full) is NULL and *@error is @code naming
+ * @part; clears *@error. */
+static void
+assert_no_answer (GVariant *answer, GError **error, int code, const char *part)
+{
+  g_autoptr (GVariant) owned = answer;
+  g_assert_null (owned);
+  assert_auth_error (*error, code, part);
+  g_clear_error (error);
+}
+
+static gboolean
+has_key (GVariant *dict, const char *key)
+{
+  g_autoptr (GVariant) value = g_variant_lookup_value (dict, key, NULL);
+  return value != NULL;
+}
+
+static const char *
+user_id (GVariant *identity)
+{
+  const char *id = NULL;
+  g_assert_true (g_variant_lookup (identity, "user-id", "&s", &id));
+  return id;
+}
+
+static void
+assert_not_logged (const char *secret)
+{
+  g_autofree char *log = tal_log_text ();
+  g_assert_null (strstr (log, secret));
+  g_assert_null (strstr (log, "$argon2"));
+}
+
 static char *
 stored_hash (Fixture *f, const char *login)
 {
@@ -335,6 +369,221 @@ test_change_clears_must_change (Fixture *f, gconstpointer data)
   g_assert_cmpint (changed, >, 0);
 }
 
+/* --- creating and disabling accounts ------------------------------------------------------- */
+
+static void
+test_add_with_password (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_assert_true (OCC_SERVICE_HAS (f->auth, add_account));
+  g_assert_true (OCC_SERVICE_HAS (f->auth, set_enabled));
+  tal_log_clear ();
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GVariant) added = tal_add_account (f, "pia", "Pia N’Guessan", "pias-password-1", &e);
+  g_assert_no_error (e);
+  assert_identity (added, "pia", "Pia N’Guessan");
+  g_assert_false (flag (added, "must-change-password"));
+  g_assert_false (has_key (added, "one-time-password"));
+  g_autoptr (GVariant) identity = sign_in (f, "pia", "pias-password-1");
+  assert_identity (identity, "pia", "Pia N’Guessan");
+  g_assert_false (flag (identity, "must-change-password"));
+  g_assert_cmpstr (user_id (identity), ==, user_id (added));
+  assert_refused (f, "pia", "pias-password-2", OCC_AUTH_ERROR_DENIED, "wrong login or password");
+  /* its history is started: the password cannot be given again */
+  g_autofree char *history = g_strdup_printf (
+      "SELECT COUNT(*) FROM password_history WHERE user_id = '%s'", user_id (added));
+  g_assert_cmpint (tal_count (f, history), ==, 1);
+  change_refused (f, "pia", "pias-password-1", "pias-password-1", OCC_AUTH_ERROR_POLICY, "history");
+  /* an empty display name shows the login */
+  g_autoptr (GVariant) plain = tal_add_account (f, "plain", "", "plains-password-1", &e);
+  g_assert_no_error (e);
+  assert_identity (plain, "plain", "plain");
+  assert_not_logged ("pias-password-1");
+}
+
+static void
+test_add_one_time_password (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  tal_log_clear ();
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GVariant) added = tal_add_account (f, "quinn", NULL, NULL, &e);
+  g_assert_no_error (e);
+  assert_identity (added, "quinn", "quinn");
+  g_assert_true (flag (added, "must-change-password"));
+  const char *otp = NULL;
+  g_assert_true (g_variant_lookup (added, "one-time-password", "&s", &otp));
+  g_assert_cmpuint (strlen (otp), ==, 20);
+  /* it signs in, flagged must-change, and is not answered again */
+  g_autoptr (GVariant) identity = sign_in (f, "quinn", otp);
+  g_assert_true (flag (identity, "must-change-password"));
+  g_assert_false (has_key (identity, "one-time-password"));
+  g_autoptr (GVariant) looked_up = tal_lookup (f, "quinn", &e);
+  g_assert_no_error (e);
+  g_assert_true (flag (looked_up, "must-change-password"));
+  g_assert_false (has_key (looked_up, "one-time-password"));
+  /* another account, another password */
+  g_autoptr (GVariant) other = tal_add_account (f, "rosa", "Rosa", NULL, &e);
+  g_assert_no_error (e);
+  const char *other_otp = NULL;
+  g_assert_true (g_variant_lookup (other, "one-time-password", "&s", &other_otp));
+  g_assert_cmpstr (other_otp, !=, otp);
+  assert_not_logged (otp);
+  assert_not_logged (other_otp);
+  /* it cannot be kept; a password of the user's own clears the flag */
+  change_refused (f, "quinn", otp, otp, OCC_AUTH_ERROR_POLICY, "history");
+  change_ok (f, "quinn", otp, "quinns-password-1");
+  assert_refused (f, "quinn", otp, OCC_AUTH_ERROR_DENIED, "wrong login or password");
+}
+
+static void
+test_add_existing_login (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  FAST_HASH (f, "rita", "ritas-password-1", "{'display_name': <'Rita'>}");
+  FAST_HASH (f, "dir-user", "dir-password-1", "{'source': <'ldap'>}");
+  const char *users = "SELECT COUNT(*) FROM app_user";
+  const char *history = "SELECT COUNT(*) FROM password_history";
+  gint64 users_before = tal_count (f, users), history_before = tal_count (f, history);
+  g_autoptr (GError) e = NULL;
+  assert_no_answer (tal_add_account (f, "rita", "Someone Else", "another-password-1", &e), &e,
+                    OCC_AUTH_ERROR_EXISTS, "“rita” is taken");
+  assert_no_answer (tal_add_account (f, "rita", NULL, NULL, &e), &e, OCC_AUTH_ERROR_EXISTS,
+                    "taken");
+  assert_no_answer (tal_add_account (f, "admin", NULL, "admins-password-9", &e), &e,
+                    OCC_AUTH_ERROR_EXISTS, "taken");
+  /* a directory account's login is taken too */
+  assert_no_answer (tal_add_account (f, "dir-user", NULL, NULL, &e), &e, OCC_AUTH_ERROR_EXISTS,
+                    "taken");
+  /* nothing changed */
+  g_assert_cmpint (tal_count (f, users), ==, users_before);
+  g_assert_cmpint (tal_count (f, history), ==, history_before);
+  g_autoptr (GVariant) rita = sign_in (f, "rita", "ritas-password-1");
+  assert_identity (rita, "rita", "Rita");
+  assert_refused (f, "rita", "another-password-1", OCC_AUTH_ERROR_DENIED,
+                  "wrong login or password");
+
+  /* two at once: one is made, the other is told */
+  TalAnswer a = { 0 }, b = { 0 };
+  f->auth->add_account (f->auth, "sol", NULL, "sols-password-1", tal_answer_cb, &a);
+  f->auth->add_account (f->auth, "sol", NULL, "sols-password-2", tal_answer_cb, &b);
+  g_assert_false (b.done);
+  tal_answer_wait (&a);
+  if (!b.done)
+    tal_answer_wait (&b);
+  TalAnswer *won = a.error ? &b : &a, *lost = a.error ? &a : &b;
+  g_assert_no_error (won->error);
+  assert_auth_error (lost->error, OCC_AUTH_ERROR_EXISTS, "taken");
+  g_assert_cmpint (tal_count (f, users), ==, users_before + 1);
+  signs_in (f, "sol", won == &a ? "sols-password-1" : "sols-password-2");
+  tal_answer_clear (&a);
+  tal_answer_clear (&b);
+}
+
+static void
+test_add_weak_password (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  tal_log_clear ();
+  g_autoptr (GError) e = NULL;
+  assert_no_answer (tal_add_account (f, "sam", NULL, "short-1", &e), &e, OCC_AUTH_ERROR_POLICY,
+                    "min-length: a password needs at least 12 characters");
+  assert_no_answer (tal_add_account (f, "sam", "Sam", "No-Digits-At-All", &e), &e,
+                    OCC_AUTH_ERROR_POLICY, "require-digit");
+  g_autoptr (GVariant) sam = tal_find_user (f, "sam");
+  g_assert_null (sam);
+  assert_not_logged ("No-Digits-At-All");
+}
+
+static void
+test_add_bad_input (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *long_login = g_strnfill (300, 'm');
+  g_autofree char *many_chars = g_strnfill (129, 'm');
+  g_autofree char *long_password = g_strnfill (257, 'p');
+  g_autofree char *long_name = g_strnfill (201, 'n');
+  const struct {
+    const char *login, *display_name, *password, *part;
+  } bad[] = {
+    { "", NULL, NULL, "login: is empty" },
+    { NULL, NULL, NULL, "login: is empty" },
+    { long_login, NULL, NULL, "login: is longer than 256 bytes" },
+    { many_chars, NULL, NULL, "login: is longer than 128 characters" },
+    { "m\xffx", NULL, NULL, "login: is not valid UTF-8" },
+    { "two words", NULL, NULL, "login: contains a space" },
+    { "vera", NULL, "", "password: is empty" },
+    { "vera", NULL, long_password, "password: is longer than 256 bytes" },
+    { "vera", NULL, "veras-\xc3password-1", "password: is not valid UTF-8" },
+    { "vera", long_name, NULL, "display name: is longer than 200 characters" },
+    { "vera", "V\xffra", NULL, "display name: is not valid UTF-8" },
+    { "vera", "Vera\nAdmin", NULL, "display name: contains a control character" },
+  };
+  gint64 users = tal_count (f, "SELECT COUNT(*) FROM app_user");
+  g_autoptr (GError) e = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    assert_no_answer (tal_add_account (f, bad[i].login, bad[i].display_name, bad[i].password, &e),
+                      &e, OCC_AUTH_ERROR_INVALID, bad[i].part);
+  g_assert_cmpint (tal_count (f, "SELECT COUNT(*) FROM app_user"), ==, users);
+}
+
+static void
+assert_enabled (GVariant *identity, gboolean enabled)
+{
+  gboolean b = !enabled;
+  g_assert_true (g_variant_lookup (identity, "enabled", "b", &b));
+  g_assert_cmpint (b, ==, enabled);
+}
+
+static void
+test_set_enabled (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GVariant) added = tal_add_account (f, "tess", "Tess", "tess-password-1", &e);
+  g_assert_no_error (e);
+  g_autoptr (GVariant) off = tal_set_enabled (f, "tess", FALSE, &e);
+  g_assert_no_error (e);
+  assert_identity (off, "tess", "Tess");
+  assert_enabled (off, FALSE);
+  g_assert_cmpstr (user_id (off), ==, user_id (added));
+  assert_refused (f, "tess", "tess-password-1", OCC_AUTH_ERROR_DISABLED,
+                  "the account “tess” is disabled");
+  assert_no_answer (tal_lookup (f, "tess", &e), &e, OCC_AUTH_ERROR_DISABLED, "disabled");
+  /* disabling a disabled account changes nothing */
+  g_autoptr (GVariant) again = tal_set_enabled (f, "tess", FALSE, &e);
+  g_assert_no_error (e);
+  assert_enabled (again, FALSE);
+  g_autoptr (GVariant) on = tal_set_enabled (f, "tess", TRUE, &e);
+  g_assert_no_error (e);
+  assert_identity (on, "tess", "Tess");
+  assert_enabled (on, TRUE);
+  signs_in (f, "tess", "tess-password-1");
+  g_autoptr (GVariant) looked_up = tal_lookup (f, "tess", &e);
+  g_assert_no_error (e);
+}
+
+static void
+test_set_enabled_unknown_login (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  FAST_HASH (f, "dir-user", "dir-password-1", "{'source': <'ldap'>}");
+  g_autoptr (GError) e = NULL;
+  assert_no_answer (tal_set_enabled (f, "ghost", FALSE, &e), &e, OCC_AUTH_ERROR_DENIED,
+                    "no local account “ghost”");
+  assert_no_answer (tal_set_enabled (f, "ghost", TRUE, &e), &e, OCC_AUTH_ERROR_DENIED,
+                    "no local account “ghost”");
+  /* a directory account is not this plugin's to disable */
+  assert_no_answer (tal_set_enabled (f, "dir-user", FALSE, &e), &e, OCC_AUTH_ERROR_DENIED,
+                    "no local account “dir-user”");
+  g_autoptr (GVariant) dir_user = tal_find_user (f, "dir-user");
+  gboolean enabled = FALSE;
+  g_assert_true (g_variant_lookup (dir_user, "enabled", "b", &enabled));
+  g_assert_true (enabled);
+  assert_no_answer (tal_set_enabled (f, "", FALSE, &e), &e, OCC_AUTH_ERROR_INVALID,
+                    "login: is empty");
+}
+
 /* --- the first-run administrator ----------------------------------------------------------- */
 
 static char *
@@ -572,10 +821,16 @@ test_unload_answers_calls_in_flight (Fixture *f, gconstpointer data)
   TalAnswer answers[5] = { 0 };
   for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
     f->auth->authenticate (f->auth, "omar", "omars-password-1", tal_answer_cb, &answers[i]);
-  TalAnswer change = { 0 };
+  TalAnswer change = { 0 }, added = { 0 }, disabled = { 0 };
   f->auth->change_password (f->auth, "omar", "omars-password-1", "omars-password-2", tal_answer_cb,
                             &change);
+  f->auth->add_account (f->auth, "omar-2", NULL, NULL, tal_answer_cb, &added);
+  f->auth->set_enabled (f->auth, "omar", FALSE, tal_answer_cb, &disabled);
   tal_unload_auth (f);
+  assert_auth_error (added.error, OCC_AUTH_ERROR_UNAVAILABLE, "unloaded");
+  assert_auth_error (disabled.error, OCC_AUTH_ERROR_UNAVAILABLE, "unloaded");
+  tal_answer_clear (&added);
+  tal_answer_clear (&disabled);
   for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
     {
       g_assert_true (answers[i].done);
@@ -629,6 +884,13 @@ add_suite (const TalBackend *b)
   ADD ("change/policy-names-each-rule", test_policy_each_rule);
   ADD ("change/history-reuse-refused", test_history);
   ADD ("change/clears-must-change", test_change_clears_must_change);
+  ADD ("add/with-a-password-signs-in", test_add_with_password);
+  ADD ("add/without-a-password-answers-a-one-time-password", test_add_one_time_password);
+  ADD ("add/existing-login-refused-and-nothing-changed", test_add_existing_login);
+  ADD ("add/weak-password-refused-by-the-policy", test_add_weak_password);
+  ADD ("add/empty-long-not-utf8-refused", test_add_bad_input);
+  ADD ("set-enabled/disabled-cannot-sign-in-until-enabled", test_set_enabled);
+  ADD ("set-enabled/unknown-login-denied", test_set_enabled_unknown_login);
   ADD ("first-run/admin-made-once-with-a-0600-file", test_first_run_admin);
   ADD ("first-run/stale-file-replaced", test_first_run_stale_file_replaced);
   ADD ("input/empty-long-not-utf8-refused", test_bad_input);
