@@ -25,6 +25,42 @@ return_error (OccControlCall *call, OccControlError code, const char *fmt, ...)
   occ_control_call_return_error (call, e);
 }
 
+static void
+audited (GVariant *result, const GError *error, gpointer data)
+{
+  (void) result;
+  if (error)
+    g_warning ("audit entry %s not written: %s", (const char *) data, error->message);
+  g_free (data);
+}
+
+/* Records who asked for a change, and how it went, when an audit service
+ * is loaded (the audit plugin records what happened, as "system"; this
+ * is who asked). */
+static void
+audit_request (OccContext *ctx, OccControlCall *call, const char *action, const char *target,
+               const GError *error)
+{
+  const OccAuditService *audit
+      = occ_registry_lookup (ctx->registry, OCC_AUDIT_SERVICE, OCC_AUDIT_VERSION, NULL);
+  if (audit == NULL)
+    return;
+  GVariant *details = error ? g_variant_new_parsed ("{'reason': <%s>}", error->message) : NULL;
+  audit->append (audit, occ_control_call_get_actor (call), action, target,
+                 error ? OCC_AUDIT_FAILURE : OCC_AUDIT_SUCCESS, occ_control_call_get_peer (call),
+                 details, audited, g_strdup (action));
+}
+
+/* Answers with @e after recording the failed request. */
+static void
+refuse_audited (OccContext *ctx, OccControlCall *call, const char *action, const char *target,
+                OccControlError code, const GError *e)
+{
+  g_autoptr (GError) answer = g_error_new_literal (OCC_CONTROL_ERROR, code, e->message);
+  audit_request (ctx, call, action, target, answer);
+  occ_control_call_return_error (call, answer);
+}
+
 /* The string argument @key, or NULL after answering with an error. */
 static const char *
 string_arg (OccControlCall *call, GVariant *args, const char *key, gboolean required)
@@ -232,7 +268,8 @@ cmd_plugin_load (OccControlCall *call, GVariant *args, gpointer data)
     return;
   g_autoptr (GError) e = NULL;
   if (!occ_loader_load (ctx->loader, name, &e))
-    return return_error (call, loader_code (e), "%s", e->message);
+    return refuse_audited (ctx, call, "plugin.load", name, loader_code (e), e);
+  audit_request (ctx, call, "plugin.load", name, NULL);
   occ_control_call_return (call, plugin_summary (ctx, occ_loader_get (ctx->loader, name)));
 }
 
@@ -245,7 +282,8 @@ cmd_plugin_unload (OccControlCall *call, GVariant *args, gpointer data)
     return;
   g_autoptr (GError) e = NULL;
   if (!occ_loader_unload (ctx->loader, name, &e))
-    return return_error (call, loader_code (e), "%s", e->message);
+    return refuse_audited (ctx, call, "plugin.unload", name, loader_code (e), e);
+  audit_request (ctx, call, "plugin.unload", name, NULL);
   occ_control_call_return (call, plugin_summary (ctx, occ_loader_get (ctx->loader, name)));
 }
 
@@ -285,8 +323,11 @@ cmd_plugin_enable (OccControlCall *call, GVariant *args, gpointer data)
     return return_error (call, OCC_CONTROL_ERROR_FAILED, "cannot save the config: %s", e->message);
   g_info ("plugin %s enabled by %s", name, occ_control_call_get_peer (call));
   if (p->state != OCC_PLUGIN_LOADED && !occ_loader_load (ctx->loader, name, &e))
-    return return_error (call, loader_code (e), "%s is enabled, but did not load: %s", name,
-                         e->message);
+    {
+      g_prefix_error (&e, "%s is enabled, but did not load: ", name);
+      return refuse_audited (ctx, call, "plugin.enable", name, loader_code (e), e);
+    }
+  audit_request (ctx, call, "plugin.enable", name, NULL);
   occ_control_call_return (call, plugin_summary (ctx, p));
 }
 
@@ -300,12 +341,13 @@ cmd_plugin_disable (OccControlCall *call, GVariant *args, gpointer data)
   OccPlugin *p = occ_loader_get (ctx->loader, name);
   g_autoptr (GError) e = NULL;
   if (p && p->state == OCC_PLUGIN_LOADED && !occ_loader_unload (ctx->loader, name, &e))
-    return return_error (call, loader_code (e), "%s", e->message);
+    return refuse_audited (ctx, call, "plugin.disable", name, loader_code (e), e);
   if (occ_config_is_enabled (ctx->config, name) && !save_enabled (ctx, name, FALSE, &e))
     return return_error (call, OCC_CONTROL_ERROR_FAILED, "cannot save the config: %s", e->message);
   if (p == NULL)
     return return_error (call, OCC_CONTROL_ERROR_NOT_FOUND, "no plugin named %s", name);
   g_info ("plugin %s disabled by %s", name, occ_control_call_get_peer (call));
+  audit_request (ctx, call, "plugin.disable", name, NULL);
   occ_control_call_return (call, plugin_summary (ctx, p));
 }
 
@@ -387,7 +429,8 @@ cmd_config_reload (OccControlCall *call, GVariant *args, gpointer data)
   g_autoptr (GString) report = g_string_new (NULL);
   g_autoptr (GError) e = NULL;
   if (!occ_context_reload (ctx, report, &e))
-    return return_error (call, OCC_CONTROL_ERROR_REFUSED, "%s", e->message);
+    return refuse_audited (ctx, call, "config.reload", NULL, OCC_CONTROL_ERROR_REFUSED, e);
+  audit_request (ctx, call, "config.reload", NULL, NULL);
   occ_control_call_return (call, g_variant_new_string (report->str));
 }
 
@@ -403,6 +446,7 @@ cmd_daemon_stop (OccControlCall *call, GVariant *args, gpointer data)
 {
   (void) args;
   g_message ("stop requested by %s", occ_control_call_get_peer (call));
+  audit_request (data, call, "daemon.stop", NULL, NULL);
   occ_control_call_return (call, g_variant_new_string ("stopping"));
   g_idle_add (stop_later, data); /* let the answer go out first */
 }
