@@ -16,6 +16,7 @@
 
 #define SLAPD "/usr/sbin/slapd"
 #define LDAPADD "/usr/bin/ldapadd"
+#define LDAPMODIFY "/usr/bin/ldapmodify"
 #define OPENSSL "/usr/bin/openssl"
 #define SCHEMA_DIR "/etc/ldap/schema"
 #define MAX_SLAPD 8
@@ -341,6 +342,13 @@ gboolean
 occ_test_slapd_add (OccTestSlapd *s, const char *ldif)
 {
   const char *argv[] = { LDAPADD, "-x", "-H", s->url, "-D", s->root_dn, "-w", s->root_pw, NULL };
+  return run (argv, ldif);
+}
+
+gboolean
+occ_test_slapd_modify (OccTestSlapd *s, const char *ldif)
+{
+  const char *argv[] = { LDAPMODIFY, "-x", "-H", s->url, "-D", s->root_dn, "-w", s->root_pw, NULL };
   return run (argv, ldif);
 }
 

@@ -58,6 +58,10 @@ int occ_test_free_port (void);
 OccTestSlapd *occ_test_slapd_start (const OccTestSlapdConfig *config);
 /* Adds @ldif (LDIF text) with ldapadd as the root DN. */
 gboolean occ_test_slapd_add (OccTestSlapd *s, const char *ldif);
+/* Applies @ldif (LDIF change records, "changetype: modify" and the like)
+ * with ldapmodify as the root DN: a test changes the directory under a
+ * running client, as an administrator would. */
+gboolean occ_test_slapd_modify (OccTestSlapd *s, const char *ldif);
 /* Stops the process and keeps its data; _resume starts it again on the
  * same ports. */
 void occ_test_slapd_halt (OccTestSlapd *s);

@@ -205,10 +205,12 @@ test_unknown_login_takes_as_long (Fixture *f, gconstpointer data)
   g_test_message ("one Argon2id hash: %.1f ms; wrong password: %.1f, %.1f ms; unknown login: "
                   "%.1f (dummy made), %.1f ms",
                   hash_us / 1e3, took[0] / 1e3, took[3] / 1e3, took[1] / 1e3, took[2] / 1e3);
-  /* the same work either way: each took (about) a hash at least; 20% for
-   * the noise of a shared machine */
+  /* the same work either way: each took a hash. Without one an answer
+   * comes in well under 1% of a hash's time; a quarter leaves room for a
+   * loaded machine, where one hash is not always as fast as the fastest
+   * measured (this is not a speed test) */
   for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
-    g_assert_cmpint (took[i], >=, hash_us * 8 / 10);
+    g_assert_cmpint (took[i], >=, hash_us / 4);
 }
 
 static void
