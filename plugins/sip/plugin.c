@@ -1,0 +1,197 @@
+/* sip: SIP for omnicc on sofia-sip's nua, driven by the daemon's GLib main
+ * loop (sofia-sip's GLib root, threading off: the stack stays on the main
+ * thread). This part: the transports and the agent registrar. See
+ * README.md. */
+#include "sip-private.h"
+
+#include <sofia-sip/su_log.h>
+#include <sys/random.h>
+
+Sip *
+sip_ref (Sip *self)
+{
+  g_atomic_int_inc (&self->ref);
+  return self;
+}
+
+void
+sip_unref (Sip *self)
+{
+  if (!g_atomic_int_dec_and_test (&self->ref))
+    return;
+  g_hash_table_unref (self->registrations);
+  g_hash_table_unref (self->offenders);
+  g_hash_table_unref (self->pending);
+  sip_config_clear (&self->config);
+  memset (self->secret, 0, sizeof self->secret);
+  g_free (self);
+}
+
+static void
+on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *self,
+          nua_handle_t *nh, void *hmagic, sip_t const *sip, tagi_t tags[])
+{
+  (void) hmagic;
+  (void) tags;
+  switch (event)
+    {
+    case nua_i_register:
+      if (self->plugin && self->access)
+        sip_registrar_request (self, nua, nh, sip);
+      else
+        {
+          nua_respond (nh, 503, "Shutting down", NUTAG_WITH_THIS (nua), TAG_END ());
+          nua_handle_destroy (nh);
+        }
+      break;
+    case nua_i_invite:
+      /* calls come with the B2BUA; until then, say so */
+      nua_respond (nh, 480, "No route to an agent yet", NUTAG_WITH_THIS (nua), TAG_END ());
+      break;
+    case nua_i_terminated:
+      if (nh)
+        nua_handle_destroy (nh);
+      break;
+    case nua_r_shutdown:
+      if (status >= 200)
+        {
+          self->shutdown_done = TRUE;
+          if (self->plugin && occ_plugin_is_stopping (self->plugin))
+            occ_plugin_release (self->plugin);
+        }
+      break;
+    default:
+      if (status >= 400 && phrase)
+        g_debug ("%s: %d %s", nua_event_name (event), status, phrase);
+      break;
+    }
+}
+
+/* The daemon drains: close the stack while the main loop still runs. */
+static void
+on_stopping (const OccEvent *event, gpointer data)
+{
+  (void) event;
+  Sip *self = data;
+  if (self->nua && !self->shutdown_done)
+    {
+      occ_plugin_hold (self->plugin);
+      sip_registrar_clear (self);
+      nua_shutdown (self->nua);
+    }
+}
+
+static void
+sofia_log (void *stream, char const *fmt, va_list ap)
+{
+  (void) stream;
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  g_debug ("sofia: %s", g_strchomp (msg));
+}
+
+static OccLoadResult
+sip_load (OccPlugin *plugin, GError **error)
+{
+  const OccAccessService *access
+      = occ_service_lookup (plugin, OCC_ACCESS_SERVICE, OCC_ACCESS_VERSION, error);
+  if (access == NULL)
+    return OCC_LOAD_FAILED;
+  Sip *self = g_new0 (Sip, 1);
+  self->ref = 1;
+  self->plugin = plugin;
+  self->access = access;
+  sip_registrar_init (self);
+  if (!sip_config_read (&self->config, occ_plugin_get_config (plugin), error))
+    {
+      self->plugin = NULL;
+      sip_unref (self);
+      return OCC_LOAD_FAILED;
+    }
+  if (getrandom (self->secret, sizeof self->secret, 0) != sizeof self->secret)
+    g_error ("getrandom: %s", g_strerror (errno));
+
+  su_init ();
+  su_log_redirect (NULL, sofia_log, NULL);
+  self->root = su_glib_root_create (self);
+  su_root_threading (self->root, 0);
+  g_source_attach (su_glib_root_gsource (self->root), NULL);
+  self->nua
+      = nua_create (self->root, on_event, self, NUTAG_URL (self->config.listen),
+                    TAG_IF (self->config.listen_tls, NUTAG_SIPS_URL (self->config.listen_tls)),
+                    TAG_IF (self->config.tls_dir, NUTAG_CERTIFICATE_DIR (self->config.tls_dir)),
+                    SIPTAG_USER_AGENT_STR (self->config.user_agent),
+                    SIPTAG_SERVER_STR (self->config.user_agent), NUTAG_ALLOW ("REGISTER"),
+                    NUTAG_APPL_METHOD ("REGISTER"), NUTAG_ENABLEMESSAGE (0), TAG_NULL ());
+  if (self->nua == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "cannot listen on %s%s%s (address in use, or not this machine's?)",
+                   self->config.listen, self->config.listen_tls ? " and " : "",
+                   self->config.listen_tls ? self->config.listen_tls : "");
+      su_root_destroy (self->root);
+      su_deinit ();
+      self->plugin = NULL;
+      sip_unref (self);
+      return OCC_LOAD_FAILED;
+    }
+  self->shutdown_done = FALSE;
+  OccBus *bus = occ_plugin_get_bus (plugin);
+  gboolean ok
+      = occ_bus_register_type (bus, plugin, SIP_EVENT_ENDPOINT_UP, "(sssa{sv})",
+                               "A phone registered for an agent: (login, contact, transport "
+                               "udp|tcp|tls, extra: received, expires, user-agent).",
+                               error)
+        && occ_bus_register_type (bus, plugin, SIP_EVENT_ENDPOINT_DOWN, "(ssa{sv})",
+                                  "A phone's registration ended: (login, contact, extra: reason "
+                                  "expired|unregistered, received).",
+                                  error)
+        && occ_bus_subscribe (bus, plugin, OCC_EVENT_CORE_STOPPING, on_stopping, self, NULL, error)
+               != 0
+        && sip_commands_register (self, error);
+  if (!ok)
+    {
+      nua_shutdown (self->nua);
+      for (int i = 0; i < 300 && !self->shutdown_done; i++)
+        su_root_step (self->root, 10);
+      nua_destroy (self->nua);
+      su_root_destroy (self->root);
+      su_deinit ();
+      self->plugin = NULL;
+      sip_unref (self);
+      return OCC_LOAD_FAILED;
+    }
+  occ_plugin_set_user_data (plugin, self);
+  occ_plugin_timeout_add (plugin, 1000, sip_registrar_sweep, self, NULL);
+  g_message ("SIP on %s%s%s, realm %s", self->config.listen, self->config.listen_tls ? " and " : "",
+             self->config.listen_tls ? self->config.listen_tls : "", self->config.realm);
+  return OCC_LOAD_OK;
+}
+
+static void
+sip_unload (OccPlugin *plugin)
+{
+  Sip *self = occ_plugin_get_user_data (plugin);
+  if (self == NULL)
+    return;
+  sip_registrar_clear (self);
+  if (!self->shutdown_done)
+    {
+      /* unloaded while the daemon runs: let the stack say goodbye, within
+       * a bound (sofia-sip insists on a completed shutdown) */
+      nua_shutdown (self->nua);
+      for (int i = 0; i < 300 && !self->shutdown_done; i++)
+        su_root_step (self->root, 10);
+    }
+  self->plugin = NULL;
+  nua_destroy (self->nua);
+  self->nua = NULL;
+  su_root_destroy (self->root);
+  self->root = NULL;
+  su_deinit ();
+  sip_unref (self);
+}
+
+OCC_PLUGIN_DEFINE (.name = "sip", .version = "0.1",
+                   .summary = "SIP: transports and the agent registrar (sofia-sip)",
+                   .license = "GPL-3.0-or-later", .requires = OCC_LIST ("service:access"),
+                   .config_schema = sip_config_schema, .load = sip_load, .unload = sip_unload);
