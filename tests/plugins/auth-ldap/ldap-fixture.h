@@ -4,7 +4,7 @@
 #pragma once
 
 #include "context.h"
-#include "ldap-harness.h"
+#include "ldap-peer.h"
 #include "testlib.h"
 
 #define LF_SUFFIX "dc=example,dc=org"

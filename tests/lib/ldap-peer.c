@@ -1,17 +1,12 @@
-/* Real OpenLDAP servers for tests; see ldap-harness.h. */
-#include "ldap-harness.h"
+/* Real OpenLDAP servers for tests; see ldap-peer.h. */
+#include "ldap-peer.h"
 
 #include "testlib.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define SLAPD "/usr/sbin/slapd"
@@ -19,91 +14,8 @@
 #define LDAPMODIFY "/usr/bin/ldapmodify"
 #define OPENSSL "/usr/bin/openssl"
 #define SCHEMA_DIR "/etc/ldap/schema"
-#define MAX_SLAPD 8
-
-/* --- stopping what is left, whatever happens --------------------------------------- */
-
-/* pids of running servers: read by signal handlers, hence plain ints */
-static volatile sig_atomic_t running[MAX_SLAPD];
-static struct sigaction previous[NSIG];
-
-static void
-emergency_stop (void)
-{
-  for (int i = 0; i < MAX_SLAPD; i++)
-    {
-      pid_t pid = running[i];
-      if (pid <= 0)
-        continue;
-      kill (pid, SIGKILL);
-      waitpid (pid, NULL, 0);
-      running[i] = 0;
-    }
-}
-
-static void
-on_fatal_signal (int signum)
-{
-  emergency_stop ();
-  /* then whatever was there before (testlib's PostgreSQL guard, or the
-   * default action) */
-  sigaction (signum, &previous[signum], NULL);
-  raise (signum);
-}
-
-static void
-guard_install (void)
-{
-  static gboolean installed;
-  if (installed)
-    return;
-  installed = TRUE;
-  atexit (emergency_stop);
-  const int sigs[] = { SIGABRT, SIGSEGV, SIGBUS, SIGTERM, SIGINT, SIGTRAP, SIGFPE, SIGILL };
-  struct sigaction sa = { .sa_handler = on_fatal_signal };
-  sigemptyset (&sa.sa_mask);
-  for (guint i = 0; i < G_N_ELEMENTS (sigs); i++)
-    sigaction (sigs[i], &sa, &previous[sigs[i]]);
-}
-
-static void
-guard_set (int pid, gboolean on)
-{
-  for (int i = 0; i < MAX_SLAPD; i++)
-    {
-      if (on && running[i] == 0)
-        {
-          running[i] = pid;
-          return;
-        }
-      if (!on && running[i] == pid)
-        running[i] = 0;
-    }
-  g_assert_false (on); /* more than MAX_SLAPD servers at once */
-}
-
-static void
-child_setup (gpointer data)
-{
-  (void) data;
-  /* dies with the test, even a test killed with SIGKILL */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 /* --- small things ------------------------------------------------------------------ */
-
-int
-occ_test_free_port (void)
-{
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  g_assert_cmpint (fd, >=, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t len = sizeof a;
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &a, sizeof a), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &a, &len), ==, 0);
-  close (fd);
-  return ntohs (a.sin_port);
-}
 
 static gboolean
 port_accepts (int port)
@@ -264,24 +176,15 @@ slapd_spawn (OccTestSlapd *s)
   g_autofree char *listen = g_strdup_printf ("%s %s", s->url, s->ldaps_url);
   /* -d 0: stay in the foreground (we keep the pid), log nothing extra */
   const char *argv[] = { SLAPD, "-f", s->conf, "-h", listen, "-d", "0", NULL };
-  int log = g_open (s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  g_assert_cmpint (log, >=, 0);
-  GPid pid = 0;
   g_autoptr (GError) e = NULL;
-  gboolean ok = g_spawn_async_with_fds (s->dir, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                        child_setup, NULL, &pid, -1, log, log, &e);
-  close (log);
+  s->pid = occ_test_spawn (argv, s->dir, s->log, &e);
   g_assert_no_error (e);
-  g_assert_true (ok);
-  s->pid = pid;
-  guard_set (pid, TRUE);
   for (int i = 0; i < 500; i++)
     {
       if (port_accepts (s->port) && port_accepts (s->tls_port))
         return TRUE;
-      if (waitpid (pid, NULL, WNOHANG) == pid)
+      if (occ_test_process_wait (s->pid, 0, NULL))
         {
-          guard_set (pid, FALSE);
           s->pid = 0;
           break;
         }
@@ -297,7 +200,6 @@ slapd_spawn (OccTestSlapd *s)
 OccTestSlapd *
 occ_test_slapd_start (const OccTestSlapdConfig *config)
 {
-  guard_install ();
   if (!g_file_test (SLAPD, G_FILE_TEST_IS_EXECUTABLE))
     {
       g_test_message ("slapd is not installed (%s)", SLAPD);
@@ -357,19 +259,7 @@ occ_test_slapd_halt (OccTestSlapd *s)
 {
   if (s->pid <= 0)
     return;
-  kill (s->pid, SIGTERM);
-  int status;
-  for (int i = 0; i < 500; i++)
-    {
-      if (waitpid (s->pid, &status, WNOHANG) == s->pid)
-        goto done;
-      g_usleep (10000);
-    }
-  g_test_message ("slapd %d ignored SIGTERM for 5 s; killing it", s->pid);
-  kill (s->pid, SIGKILL);
-  waitpid (s->pid, &status, 0);
-done:
-  guard_set (s->pid, FALSE);
+  occ_test_process_stop (s->pid, SIGTERM, 5000);
   s->pid = 0;
 }
 

@@ -1,14 +1,14 @@
 /* Real OpenLDAP servers for tests: a test CA made with openssl, and slapd
  * started from a generated slapd.conf in a temporary folder, listening on
- * ldap:// and ldaps:// on free loopback ports. Written to move into
- * tests/lib beside the PostgreSQL helpers as it is.
+ * ldap:// and ldaps:// on free loopback ports.
  *
  * Every slapd started here is stopped by occ_test_slapd_stop(), and also
- * when the test process exits, aborts, crashes or is told to terminate
- * (atexit and fatal-signal handlers), and — should the process be killed
- * outright — by the kernel (PR_SET_PDEATHSIG). Its command line holds
- * "omnicc-test-…/data", the pattern quickstart's sweep looks for. */
+ * whatever happens to the test process: the guard of peers.h. Its command
+ * line holds "omnicc-test-…/data", the pattern quickstart's sweep looks
+ * for. ldapadd, ldapmodify and openssl run as programs: no libldap. */
 #pragma once
+
+#include "peers.h"
 
 #include <glib.h>
 
@@ -49,9 +49,6 @@ typedef struct {
   int pid; /* 0 while not running */
   OccTestCa *own_ca;
 } OccTestSlapd;
-
-/* A free TCP port on 127.0.0.1 (bound to port 0 and released). */
-int occ_test_free_port (void);
 
 /* Starts slapd and waits until it accepts connections. NULL (with the
  * reason and slapd's log in g_test_message) if it did not start. */
