@@ -12,3 +12,4 @@
 #include <omnicc/auth.h>
 #include <omnicc/audit.h>
 #include <omnicc/access.h>
+#include <omnicc/media.h>
