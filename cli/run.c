@@ -5,7 +5,9 @@
 #include "paths.h"
 #include "run.h"
 
+#include <fcntl.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <grp.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -138,6 +140,70 @@ seed_demo (const char *sock)
     g_printerr ("omnicc run: no demo data: %s\n", e->message);
 }
 
+/* One call to the daemon as the local operator; the result, or NULL. */
+static JsonNode *
+ask (OccClient *c, const char *command, JsonObject *args)
+{
+  int code;
+  return occ_client_call (c, command, args, &code, NULL);
+}
+
+/* The demo agent whose phone registers: made on the first run with a
+ * random password kept beside the site (mode 0600), and signed in once at
+ * every run so that its SIP credentials exist. Returns the password
+ * (transfer full), or NULL without the sip plugin or access. */
+static char *
+demo_agent (const char *sock, const char *state_dir)
+{
+  g_autoptr (OccClient) c = occ_client_connect (sock, NULL);
+  if (c == NULL)
+    return NULL;
+  g_autoptr (JsonNode) sip = ask (c, "sip.status", NULL);
+  if (sip == NULL)
+    return NULL;
+  g_autofree char *path = g_build_filename (state_dir, "demo-agent-password", NULL);
+  g_autofree char *password = NULL;
+  if (g_file_get_contents (path, &password, NULL, NULL))
+    g_strchomp (password);
+  else
+    {
+      /* letters and digits, 16 of them: typed into a phone by hand */
+      static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679";
+      GString *s = g_string_new (NULL);
+      for (int i = 0; i < 16; i++)
+        g_string_append_c (s, alphabet[g_random_int_range (0, sizeof alphabet - 1)]);
+      g_string_append (s, "9a");
+      password = g_string_free (s, FALSE);
+      g_autoptr (JsonObject) add = json_object_new ();
+      json_object_set_string_member (add, "login", "agent1");
+      json_object_set_string_member (add, "display_name", "Demo Agent");
+      json_object_set_string_member (add, "password", password);
+      g_autoptr (JsonNode) added = ask (c, "user.add", add);
+      g_autoptr (JsonObject) grant = json_object_new ();
+      json_object_set_string_member (grant, "login", "agent1");
+      json_object_set_string_member (grant, "role", "agent");
+      g_autoptr (JsonNode) granted = ask (c, "user.grant", grant);
+      if (added == NULL || granted == NULL)
+        return NULL;
+      int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0)
+        {
+          g_autofree char *line = g_strconcat (password, "\n", NULL);
+          if (write (fd, line, strlen (line)) < 0)
+            g_printerr ("omnicc run: cannot keep the demo agent's password in %s\n", path);
+          close (fd);
+        }
+    }
+  g_autoptr (JsonObject) open = json_object_new ();
+  json_object_set_string_member (open, "login", "agent1");
+  json_object_set_string_member (open, "password", password);
+  g_autoptr (JsonNode) session = ask (c, "session.open", open);
+  if (session == NULL)
+    return NULL;
+  /* the sign-in derived the SIP credentials; the session is not needed */
+  return g_steal_pointer (&password);
+}
+
 /* The first-run administrator's one-time password, when auth-local made
  * one (it writes the file before the account). */
 static void
@@ -195,7 +261,15 @@ print_banner (const char *sock, const char *conf, const char *state_dir)
         }
     }
   print_initial_admin (sock, state_dir);
-  g_print ("  SIP phones:      none yet: the voice path (SIP and media plugins) is not built.\n");
+  g_autofree char *agent_password = demo_agent (sock, state_dir);
+  if (agent_password)
+    g_print ("  SIP phone:       register as agent1, password %s,\n"
+             "                   at sip:127.0.0.1:5060 (UDP or TCP, realm omnicc);\n"
+             "  a call:          from a second SIP client on this machine, call\n"
+             "                   sip:1000@127.0.0.1:5060 — it rings agent1's phone.\n",
+             agent_password);
+  else
+    g_print ("  SIP phones:      none: the sip and media plugins are not loaded.\n");
   g_print ("\nIn another terminal:  omnicc plugin list | omnicc status | omnicc events --follow\n");
   g_print ("Stop with Ctrl-C.\n\n");
   fflush (stdout);

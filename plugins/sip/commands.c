@@ -30,16 +30,41 @@ cmd_status (OccControlCall *call, GVariant *args, gpointer data)
   g_variant_dict_insert (&d, "registers-accepted", "t", self->registers_ok);
   g_variant_dict_insert (&d, "registers-refused", "t", self->registers_refused);
   g_variant_dict_insert (&d, "challenges", "t", self->challenges);
+  g_variant_dict_insert (&d, "calls-now", "u", g_hash_table_size (self->calls));
+  g_variant_dict_insert (&d, "calls-in", "t", self->calls_in);
+  g_variant_dict_insert (&d, "calls-answered", "t", self->calls_answered);
+  g_variant_dict_insert (&d, "calls-failed", "t", self->calls_failed);
+  g_variant_dict_insert (&d, "media", "b", self->media != NULL);
   occ_control_call_return (call, g_variant_dict_end (&d));
+}
+
+static void
+cmd_trunks (OccControlCall *call, GVariant *args, gpointer data)
+{
+  (void) args;
+  occ_control_call_return (call, sip_trunks_list (data));
+}
+
+static void
+cmd_calls (OccControlCall *call, GVariant *args, gpointer data)
+{
+  (void) args;
+  occ_control_call_return (call, sip_calls_list (data));
 }
 
 gboolean
 sip_commands_register (Sip *self, GError **error)
 {
-  return occ_control_add_command_full (self->plugin, "sip.status", "Transports, registrar counters",
+  return occ_control_add_command_full (self->plugin, "sip.status", "Transports, registrar, calls",
                                        "system.status", OCC_CONTROL_FLAGS_NONE, cmd_status, self,
                                        NULL, error)
          && occ_control_add_command_full (
              self->plugin, "sip.registrations", "Registered phones: login, contact, source, expiry",
-             "supervise.view", OCC_CONTROL_FLAGS_NONE, cmd_registrations, self, NULL, error);
+             "supervise.view", OCC_CONTROL_FLAGS_NONE, cmd_registrations, self, NULL, error)
+         && occ_control_add_command_full (
+             self->plugin, "sip.trunks", "Trunks: address, up or down, last keep-alive answer",
+             "system.status", OCC_CONTROL_FLAGS_NONE, cmd_trunks, self, NULL, error)
+         && occ_control_add_command_full (
+             self->plugin, "sip.calls", "Calls now: caller, called, agent, state, media",
+             "supervise.view", OCC_CONTROL_FLAGS_NONE, cmd_calls, self, NULL, error);
 }

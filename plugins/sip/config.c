@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#define TRUNK_PREFIX "trunk "
+#define ROUTE_PREFIX "route "
+
 const OccConfigKey sip_config_schema[] = {
   { "sip", "listen", OCC_CONFIG_STRING, 0, 0,
     "Where SIP is received over UDP and TCP: sip:ADDRESS:PORT (default sip:127.0.0.1:5060)." },
@@ -27,13 +30,162 @@ const OccConfigKey sip_config_schema[] = {
   { "sip", "auth-block", OCC_CONFIG_INT, 1, 86400,
     "Seconds an address is refused with 403 after too many failures (300)." },
   { "sip", "digest-algorithms", OCC_CONFIG_STRING_LIST, 0, 0,
-    "Challenges sent, in this order: MD5, SHA-256 (default MD5;SHA-256 — many phones read only "
-    "the first and know only MD5)." },
+    "Challenges sent, in this order: MD5, SHA-256 (default MD5: some phones fail on a "
+    "challenge they do not know, e.g. baresip 1.0 on SHA-256)." },
   { "sip", "nonce-lifetime", OCC_CONFIG_INT, 10, 3600,
     "Seconds a digest nonce stays valid; older ones are challenged again with stale=true "
     "(300)." },
+  { "sip", "agent-srtp", OCC_CONFIG_STRING, 0, 0,
+    "SRTP on the agents' legs: off, optional, required (default optional; required for "
+    "agents working over the internet)." },
+  { "sip", "max-call-duration", OCC_CONFIG_INT, 0, 86400,
+    "Seconds after which a call is ended (default 0: no limit)." },
+  { "trunk *", "address", OCC_CONFIG_STRING, 0, 0,
+    "The operator's side: HOST:PORT, where outbound calls and keep-alives go." },
+  { "trunk *", "transport", OCC_CONFIG_STRING, 0, 0, "udp (default), tcp or tls." },
+  { "trunk *", "inbound-from", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Addresses whose INVITEs come from this trunk (default: the address's host)." },
+  { "trunk *", "caller-id", OCC_CONFIG_STRING, 0, 0, "Number presented on outbound calls." },
+  { "trunk *", "codecs", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Codecs in order of preference (default: the media plugin's)." },
+  { "trunk *", "srtp", OCC_CONFIG_STRING, 0, 0, "off (default), optional or required." },
+  { "trunk *", "options-interval", OCC_CONFIG_INT, 0, 3600,
+    "Seconds between OPTIONS keep-alives, which mark the trunk up or down (default 30; 0: "
+    "none)." },
+  { "trunk *", "order", OCC_CONFIG_INT, 0, 1000,
+    "Outbound calls try trunks by this order, lowest first (default 100)." },
+  { "route *", "numbers", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Called numbers sent here: exact, or a prefix ending in * (the longest match wins)." },
+  { "route *", "agents", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Agents' logins rung one after another until one answers." },
+  { "route *", "ring-timeout", OCC_CONFIG_INT, 1, 600,
+    "Seconds an agent rings before the next one is tried (default 20)." },
   { .group = NULL }
 };
+
+static void
+trunk_free (SipTrunk *t)
+{
+  g_free (t->name);
+  g_free (t->address);
+  g_free (t->transport);
+  g_strfreev (t->inbound_from);
+  g_free (t->caller_id);
+  g_strfreev (t->codecs);
+  g_free (t->last_reason);
+  g_free (t);
+}
+
+static gboolean
+srtp_value (const char *v, OccMediaSrtp *out)
+{
+  if (v == NULL || g_strcmp0 (v, "off") == 0)
+    *out = OCC_MEDIA_SRTP_OFF;
+  else if (strcmp (v, "optional") == 0)
+    *out = OCC_MEDIA_SRTP_OPTIONAL;
+  else if (strcmp (v, "required") == 0)
+    *out = OCC_MEDIA_SRTP_REQUIRED;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static char **
+list_key (GKeyFile *f, const char *group, const char *key)
+{
+  g_auto (GStrv) raw = g_key_file_get_string_list (f, group, key, NULL, NULL);
+  GPtrArray *out = g_ptr_array_new ();
+  for (guint i = 0; raw && raw[i]; i++)
+    {
+      char *v = g_strstrip (g_strdup (raw[i]));
+      if (*v)
+        g_ptr_array_add (out, v);
+      else
+        g_free (v);
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+static gboolean
+read_trunk (SipConfig *c, GKeyFile *f, const char *group, GError **error)
+{
+  SipTrunk *t = g_new0 (SipTrunk, 1);
+  g_ptr_array_add (c->trunks, t);
+  t->name = g_strdup (group + strlen (TRUNK_PREFIX));
+  t->address = g_key_file_get_string (f, group, "address", NULL);
+  g_autofree char *transport = g_key_file_get_string (f, group, "transport", NULL);
+  t->transport = g_strdup (transport ? g_strstrip (transport) : "udp");
+  t->inbound_from = list_key (f, group, "inbound-from");
+  t->caller_id = g_key_file_get_string (f, group, "caller-id", NULL);
+  t->codecs = list_key (f, group, "codecs");
+  if (t->codecs[0] == NULL)
+    g_clear_pointer (&t->codecs, g_strfreev);
+  t->options_interval_s = g_key_file_has_key (f, group, "options-interval", NULL)
+                              ? (guint) g_key_file_get_integer (f, group, "options-interval", NULL)
+                              : 30;
+  t->order = g_key_file_has_key (f, group, "order", NULL)
+                 ? (guint) g_key_file_get_integer (f, group, "order", NULL)
+                 : 100;
+  g_autofree char *srtp = g_key_file_get_string (f, group, "srtp", NULL);
+  const char *problem = NULL;
+  if (t->address == NULL || strchr (g_strstrip (t->address), ':') == NULL
+      || strpbrk (t->address, " <>;\"") != NULL)
+    problem = "address: HOST:PORT is needed";
+  else if (!g_strv_contains ((const char *const[]){ "udp", "tcp", "tls", NULL }, t->transport))
+    problem = "transport: udp, tcp or tls";
+  else if (!srtp_value (srtp ? g_strstrip (srtp) : NULL, &t->srtp))
+    problem = "srtp: off, optional or required";
+  else if (t->caller_id && !sip_number_is_valid (g_strstrip (t->caller_id)))
+    problem = "caller-id: not a number";
+  if (problem)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "[%s] %s", group,
+                   problem);
+      return FALSE;
+    }
+  if (t->inbound_from[0] == NULL)
+    {
+      g_strfreev (t->inbound_from);
+      g_autofree char *host = g_strndup (t->address, strrchr (t->address, ':') - t->address);
+      t->inbound_from = g_strdupv ((char **) (const char *const[]){ host, NULL });
+    }
+  return TRUE;
+}
+
+static gboolean
+read_route (SipConfig *c, GKeyFile *f, const char *group, GError **error)
+{
+  SipRoute *r = g_new0 (SipRoute, 1);
+  g_ptr_array_add (c->routes, r);
+  r->name = g_strdup (group + strlen (ROUTE_PREFIX));
+  r->patterns = list_key (f, group, "numbers");
+  r->agents = list_key (f, group, "agents");
+  r->ring_timeout_s = g_key_file_has_key (f, group, "ring-timeout", NULL)
+                          ? (guint) g_key_file_get_integer (f, group, "ring-timeout", NULL)
+                          : 20;
+  for (guint i = 0; r->patterns[i]; i++)
+    if (!sip_pattern_is_valid (r->patterns[i]))
+      {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                     "[%s] numbers: “%s” is not a number or a prefix ending in *", group,
+                     r->patterns[i]);
+        return FALSE;
+      }
+  if (r->patterns[0] == NULL || r->agents[0] == NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] needs numbers and agents", group);
+      return FALSE;
+    }
+  for (guint i = 0; r->agents[i]; i++)
+    {
+      char *folded = g_utf8_casefold (r->agents[i], -1);
+      g_free (r->agents[i]);
+      r->agents[i] = folded;
+    }
+  return TRUE;
+}
 
 void
 sip_config_clear (SipConfig *c)
@@ -43,6 +195,8 @@ sip_config_clear (SipConfig *c)
   g_free (c->tls_dir);
   g_free (c->realm);
   g_free (c->user_agent);
+  g_clear_pointer (&c->trunks, g_ptr_array_unref);
+  g_clear_pointer (&c->routes, g_ptr_array_unref);
   memset (c, 0, sizeof *c);
 }
 
@@ -67,6 +221,8 @@ gboolean
 sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
 {
   memset (c, 0, sizeof *c);
+  c->trunks = g_ptr_array_new_with_free_func ((GDestroyNotify) trunk_free);
+  c->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_route_free);
   c->listen = string_key (f, "listen", "sip:127.0.0.1:5060");
   c->listen_tls = string_key (f, "listen-tls", NULL);
   c->tls_dir = string_key (f, "tls-dir", NULL);
@@ -80,7 +236,7 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
   c->auth_block_s = int_key (f, "auth-block", 300);
   c->nonce_lifetime_s = int_key (f, "nonce-lifetime", 300);
   g_auto (GStrv) algos = g_key_file_get_string_list (f, "sip", "digest-algorithms", NULL, NULL);
-  const char *const defaults[] = { "MD5", "SHA-256", NULL };
+  const char *const defaults[] = { "MD5", NULL };
   const char *const *list = algos && algos[0] ? (const char *const *) algos : defaults;
   for (guint i = 0; list[i] && c->n_algorithms < G_N_ELEMENTS (c->algorithms); i++)
     {
@@ -97,8 +253,12 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
           return FALSE;
         }
     }
+  c->max_call_s = int_key (f, "max-call-duration", 0);
+  g_autofree char *agent_srtp = string_key (f, "agent-srtp", "optional");
   const char *problem = NULL;
-  if (!g_str_has_prefix (c->listen, "sip:"))
+  if (!srtp_value (agent_srtp, &c->agent_srtp))
+    problem = "[sip] agent-srtp: off, optional or required";
+  else if (!g_str_has_prefix (c->listen, "sip:"))
     problem = "[sip] listen: must be sip:ADDRESS:PORT";
   else if (c->listen_tls && !g_str_has_prefix (c->listen_tls, "sips:"))
     problem = "[sip] listen-tls: must be sips:ADDRESS:PORT";
@@ -116,5 +276,13 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
       sip_config_clear (c);
       return FALSE;
     }
+  g_auto (GStrv) groups = g_key_file_get_groups (f, NULL);
+  for (guint i = 0; groups[i]; i++)
+    if ((g_str_has_prefix (groups[i], TRUNK_PREFIX) && !read_trunk (c, f, groups[i], error))
+        || (g_str_has_prefix (groups[i], ROUTE_PREFIX) && !read_route (c, f, groups[i], error)))
+      {
+        sip_config_clear (c);
+        return FALSE;
+      }
   return TRUE;
 }

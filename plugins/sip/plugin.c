@@ -22,6 +22,8 @@ sip_unref (Sip *self)
   g_hash_table_unref (self->registrations);
   g_hash_table_unref (self->offenders);
   g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->calls);
+  g_hash_table_unref (self->busy_agents);
   sip_config_clear (&self->config);
   memset (self->secret, 0, sizeof self->secret);
   g_free (self);
@@ -29,10 +31,8 @@ sip_unref (Sip *self)
 
 static void
 on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *self,
-          nua_handle_t *nh, void *hmagic, sip_t const *sip, tagi_t tags[])
+          nua_handle_t *nh, SipCall *call, sip_t const *sip, tagi_t tags[])
 {
-  (void) hmagic;
-  (void) tags;
   switch (event)
     {
     case nua_i_register:
@@ -43,15 +43,45 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
           nua_respond (nh, 503, "Shutting down", NUTAG_WITH_THIS (nua), TAG_END ());
           nua_handle_destroy (nh);
         }
-      break;
+      return;
     case nua_i_invite:
-      /* calls come with the B2BUA; until then, say so */
-      nua_respond (nh, 480, "No route to an agent yet", NUTAG_WITH_THIS (nua), TAG_END ());
-      break;
-    case nua_i_terminated:
-      if (nh)
+      if (self->plugin == NULL || occ_plugin_is_stopping (self->plugin))
+        {
+          if (call == NULL)
+            {
+              nua_respond (nh, 503, "Shutting down", NUTAG_WITH_THIS (nua), TAG_END ());
+              nua_handle_destroy (nh);
+            }
+          return;
+        }
+      sip_call_event (self, event, status, phrase, nua, nh, call, sip, tags);
+      return;
+    case nua_r_invite:
+    case nua_i_refer:
+    case nua_i_cancel:
+    case nua_i_bye:
+    case nua_i_ack:
+    case nua_i_state:
+      if (call)
+        sip_call_event (self, event, status, phrase, nua, nh, call, sip, tags);
+      return;
+    case nua_r_bye:
+      /* a leg we hung up, let go by its call: it ends here */
+      if (call == NULL && status >= 200)
         nua_handle_destroy (nh);
-      break;
+      return;
+    case nua_r_options:
+      sip_trunk_response (self, nh, status, phrase);
+      return;
+    case nua_i_options:
+    case nua_i_message:
+    case nua_i_info:
+    case nua_i_notify:
+    case nua_i_subscribe:
+      /* answered by the stack itself; nothing of ours on that handle */
+      if (call == NULL && nh)
+        nua_handle_destroy (nh);
+      return;
     case nua_r_shutdown:
       if (status >= 200)
         {
@@ -59,12 +89,25 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
           if (self->plugin && occ_plugin_is_stopping (self->plugin))
             occ_plugin_release (self->plugin);
         }
-      break;
+      return;
     default:
       if (status >= 400 && phrase)
         g_debug ("%s: %d %s", nua_event_name (event), status, phrase);
-      break;
+      return;
     }
+}
+
+static void
+on_media (const char *name, gconstpointer iface, const char *provider, gpointer data)
+{
+  (void) name;
+  Sip *self = data;
+  if (iface == NULL && self->media)
+    {
+      g_message ("the media service went away (%s): calls end", provider);
+      sip_calls_clear (self);
+    }
+  self->media = iface;
 }
 
 /* The daemon drains: close the stack while the main loop still runs. */
@@ -76,6 +119,8 @@ on_stopping (const OccEvent *event, gpointer data)
   if (self->nua && !self->shutdown_done)
     {
       occ_plugin_hold (self->plugin);
+      sip_calls_clear (self);
+      sip_trunks_stop (self);
       sip_registrar_clear (self);
       nua_shutdown (self->nua);
     }
@@ -101,6 +146,7 @@ sip_load (OccPlugin *plugin, GError **error)
   self->plugin = plugin;
   self->access = access;
   sip_registrar_init (self);
+  sip_calls_init (self);
   if (!sip_config_read (&self->config, occ_plugin_get_config (plugin), error))
     {
       self->plugin = NULL;
@@ -134,6 +180,8 @@ sip_load (OccPlugin *plugin, GError **error)
       sip_unref (self);
       return OCC_LOAD_FAILED;
     }
+  /* (a handle parameter: the stack's defaults for every handle) */
+  nua_set_params (self->nua, NUTAG_MEDIA_ENABLE (0), TAG_END ());
   self->shutdown_done = FALSE;
   OccBus *bus = occ_plugin_get_bus (plugin);
   gboolean ok
@@ -144,6 +192,10 @@ sip_load (OccPlugin *plugin, GError **error)
         && occ_bus_register_type (bus, plugin, SIP_EVENT_ENDPOINT_DOWN, "(ssa{sv})",
                                   "A phone's registration ended: (login, contact, extra: reason "
                                   "expired|unregistered, received).",
+                                  error)
+        && occ_bus_register_type (bus, plugin, SIP_EVENT_TRUNK_STATE, "(ssa{sv})",
+                                  "A trunk answered or stopped answering keep-alives: (trunk, "
+                                  "up|down, extra: status, reason, address).",
                                   error)
         && occ_bus_subscribe (bus, plugin, OCC_EVENT_CORE_STOPPING, on_stopping, self, NULL, error)
                != 0
@@ -162,6 +214,8 @@ sip_load (OccPlugin *plugin, GError **error)
     }
   occ_plugin_set_user_data (plugin, self);
   occ_plugin_timeout_add (plugin, 1000, sip_registrar_sweep, self, NULL);
+  occ_service_watch (plugin, OCC_MEDIA_SERVICE, on_media, self, NULL);
+  sip_trunks_start (self);
   g_message ("SIP on %s%s%s, realm %s", self->config.listen, self->config.listen_tls ? " and " : "",
              self->config.listen_tls ? self->config.listen_tls : "", self->config.realm);
   return OCC_LOAD_OK;
@@ -173,6 +227,9 @@ sip_unload (OccPlugin *plugin)
   Sip *self = occ_plugin_get_user_data (plugin);
   if (self == NULL)
     return;
+  if (self->media)
+    sip_calls_clear (self);
+  sip_trunks_stop (self);
   sip_registrar_clear (self);
   if (!self->shutdown_done)
     {
@@ -192,6 +249,7 @@ sip_unload (OccPlugin *plugin)
 }
 
 OCC_PLUGIN_DEFINE (.name = "sip", .version = "0.1",
-                   .summary = "SIP: transports and the agent registrar (sofia-sip)",
+                   .summary = "SIP: transports, agent registrar, trunks, B2BUA (sofia-sip)",
                    .license = "GPL-3.0-or-later", .requires = OCC_LIST ("service:access"),
-                   .config_schema = sip_config_schema, .load = sip_load, .unload = sip_unload);
+                   .after = OCC_LIST ("plugin:media"), .config_schema = sip_config_schema,
+                   .load = sip_load, .unload = sip_unload);

@@ -104,8 +104,8 @@ url_text (const url_t *url)
   return copy;
 }
 
-static void
-source_of (nua_t *nua, char **addr_port, char **host)
+void
+sip_source_of (nua_t *nua, char **addr_port, char **host)
 {
   msg_t *m = nua_current_request (nua);
   su_addrinfo_t *ai = m ? msg_addrinfo (m) : NULL;
@@ -382,6 +382,20 @@ sip_registrar_sweep (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+SipBinding *
+sip_registrar_contact (Sip *self, const char *login)
+{
+  SipRegistration *r = g_hash_table_lookup (self->registrations, login);
+  SipBinding *newest = NULL;
+  for (guint i = 0; r && i < r->bindings->len; i++)
+    {
+      SipBinding *b = g_ptr_array_index (r->bindings, i);
+      if (newest == NULL || b->expires_at > newest->expires_at)
+        newest = b;
+    }
+  return newest;
+}
+
 GVariant *
 sip_registrar_list (Sip *self)
 {
@@ -471,7 +485,7 @@ void
 sip_registrar_request (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
   g_autofree char *source = NULL, *host = NULL;
-  source_of (nua, &source, &host);
+  sip_source_of (nua, &source, &host);
   if (blocked (self, host))
     return respond_now (nua, nh, 403, "Too many failed authentications");
   if (sip == NULL || sip->sip_to == NULL || sip->sip_to->a_url->url_user == NULL)

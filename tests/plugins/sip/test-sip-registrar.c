@@ -1,5 +1,6 @@
 /* The agent registrar end to end: the real omniccd with access and sip,
  * and sipp registering on 127.0.0.1 with digest authentication. */
+#include "peers.h"
 #include "testlib.h"
 
 #include <gio/gio.h>
@@ -10,27 +11,6 @@ typedef struct {
   char *dir;
   int port;
 } Site;
-
-static int
-free_port (void)
-{
-  /* a port free for both UDP and TCP (sofia-sip listens on both) */
-  for (int attempt = 0; attempt < 50; attempt++)
-    {
-      g_autoptr (GSocket) u = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
-      g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-      g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-      if (!g_socket_bind (u, any, FALSE, NULL))
-        continue;
-      g_autoptr (GSocketAddress) got = g_socket_get_local_address (u, NULL);
-      int port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
-      g_autoptr (GSocket) t = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
-      g_autoptr (GSocketAddress) same = g_inet_socket_address_new (lo, port);
-      if (g_socket_bind (t, same, FALSE, NULL))
-        return port;
-    }
-  g_error ("no free port");
-}
 
 static char *cli (Site *s, int expect, ...) G_GNUC_NULL_TERMINATED;
 
@@ -72,14 +52,12 @@ sipp (Site *s, const char *name, int expect, const char *user, const char *passw
   occ_test_write (s->dir, file, xml);
   g_autofree char *path = g_build_filename (s->dir, file, NULL);
   g_autofree char *remote = g_strdup_printf ("127.0.0.1:%d", s->port);
-  g_autofree char *local = g_strdup_printf ("%d", 0);
   const char *argv[] = {
     "/usr/bin/sipp", remote, "-sf", path,     "-i",       "127.0.0.1", "-s",    user,
     "-au",           user,   "-ap", password, "-key",     "expires",   expires, "-key",
     "touser",        touser, "-m",  "1",      "-nostdin", "-timeout",  "15",    "-timeout_error",
     "-bind_local",   NULL
   };
-  (void) local;
   g_autofree char *out = NULL, *err = NULL;
   int rc = occ_test_run (argv, &out, &err);
   if (rc != 0)
@@ -91,7 +69,7 @@ static void
 site_start (Site *s, const char *sip_extra)
 {
   s->dir = occ_test_mkdtemp ();
-  s->port = free_port ();
+  s->port = occ_test_free_sip_port ();
   g_autofree char *conf = g_strdup_printf (
       "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
       "control-socket=control.sock\ncontrol-group=\ndrain-timeout=5\n[plugins]\n"

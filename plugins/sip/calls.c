@@ -1,0 +1,638 @@
+/* sip: the B2BUA. An INVITE from a trunk becomes an interaction; its
+ * called number picks a route; the route's agents are rung one after
+ * another at their registered phones (busy, no answer, failure: the next);
+ * the first to answer is bridged with the caller through two media legs
+ * that the media plugin anchors. CANCEL while ringing, BYE from either
+ * side, re-INVITEs (hold, unhold) and call timers are handled; every end
+ * is published with its reason.
+ *
+ * Handles: the caller's leg (a) is the incoming INVITE's handle, the
+ * agent's leg (b) one we create; both carry the call as their magic. */
+#include "sip-private.h"
+
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tag.h>
+#include <string.h>
+
+typedef enum {
+  CALL_ROUTING,
+  CALL_RINGING,
+  CALL_CONNECTED,
+  CALL_ENDED,
+} CallState;
+
+struct _SipCall {
+  Sip *self;
+  char *id;
+  char *trunk;
+  char *from; /* the caller's number */
+  char *to;   /* the called number */
+  nua_handle_t *a;
+  nua_handle_t *b;
+  nua_handle_t *c; /* a blind transfer's new agent leg, while it rings */
+  OccMediaLeg *ma;
+  OccMediaLeg *mb;
+  OccMediaLeg *mc;
+  char *transfer_to; /* who c rings */
+  char *answer_a;    /* our SDP answer to the caller's offer */
+  char **agents;
+  guint next_agent;
+  guint ring_timeout_s;
+  char *agent; /* the one ringing or connected */
+  guint ring_timer;
+  guint max_timer;
+  CallState state;
+  gint64 started; /* monotonic µs */
+  gint64 answered;
+  guint tried;
+};
+
+static void call_end (SipCall *call, const char *reason, const char *by, int status);
+static void ring_next (SipCall *call);
+
+static void
+call_free (SipCall *call)
+{
+  g_free (call->id);
+  g_free (call->trunk);
+  g_free (call->from);
+  g_free (call->to);
+  g_free (call->answer_a);
+  g_strfreev (call->agents);
+  g_free (call->agent);
+  g_free (call->transfer_to);
+  sip_unref (call->self);
+  g_free (call);
+}
+
+void
+sip_calls_init (Sip *self)
+{
+  self->calls = g_hash_table_new (g_str_hash, g_str_equal);
+  self->busy_agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+void
+sip_calls_clear (Sip *self)
+{
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->calls);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    g_ptr_array_add (all, value);
+  for (guint i = 0; i < all->len; i++)
+    call_end (g_ptr_array_index (all, i), "failed", "system", 503);
+}
+
+/* --- media ------------------------------------------------------------------------------- */
+
+static const char *
+sdp_of (const sip_t *sip)
+{
+  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+    return NULL;
+  if (sip->sip_content_type && sip->sip_content_type->c_type
+      && g_ascii_strcasecmp (sip->sip_content_type->c_type, "application/sdp") != 0)
+    return NULL;
+  return sip->sip_payload->pl_data;
+}
+
+/* The SIP answer for a media error. */
+static int
+media_status (const GError *e, const char **phrase)
+{
+  if (e && e->domain == OCC_MEDIA_ERROR && e->code == OCC_MEDIA_ERROR_INVALID)
+    {
+      *phrase = "Bad SDP";
+      return 400;
+    }
+  if (e && e->domain == OCC_MEDIA_ERROR && e->code == OCC_MEDIA_ERROR_NOT_ACCEPTABLE)
+    {
+      *phrase = "Not Acceptable Here";
+      return 488;
+    }
+  *phrase = "Media unavailable";
+  return 503;
+}
+
+static void
+free_leg (SipCall *call, OccMediaLeg **leg)
+{
+  if (*leg)
+    call->self->media->leg_free (*leg);
+  *leg = NULL;
+}
+
+/* --- events ---------------------------------------------------------------------------------- */
+
+static void
+publish (SipCall *call, const char *type, GVariant *payload)
+{
+  if (call->self->plugin)
+    occ_bus_publish (occ_plugin_get_bus (call->self->plugin), call->self->plugin, type, payload,
+                     NULL);
+  else
+    g_variant_unref (g_variant_ref_sink (payload));
+}
+
+static void
+call_end (SipCall *call, const char *reason, const char *by, int status)
+{
+  Sip *self = call->self;
+  if (call->state == CALL_ENDED)
+    return;
+  CallState was = call->state;
+  call->state = CALL_ENDED;
+  if (call->ring_timer)
+    g_source_remove (call->ring_timer);
+  if (call->max_timer)
+    g_source_remove (call->max_timer);
+  call->ring_timer = call->max_timer = 0;
+  /* the caller hears why, unless it is the one who left or it was answered */
+  if (call->a && was != CALL_CONNECTED && strcmp (by, "caller") != 0)
+    nua_respond (call->a, status, sip_status_phrase (status), TAG_END ());
+  else if (call->a && was == CALL_CONNECTED && strcmp (by, "caller") != 0)
+    nua_bye (call->a, TAG_END ());
+  if (call->b && strcmp (by, "agent") != 0)
+    {
+      if (was == CALL_CONNECTED)
+        nua_bye (call->b, TAG_END ());
+      else
+        nua_cancel (call->b, TAG_END ());
+    }
+  if (call->c)
+    {
+      nua_cancel (call->c, TAG_END ());
+      nua_handle_bind (call->c, NULL);
+      nua_handle_destroy (call->c);
+      call->c = NULL;
+      g_hash_table_remove (self->busy_agents, call->transfer_to);
+    }
+  free_leg (call, &call->mc);
+  free_leg (call, &call->mb);
+  free_leg (call, &call->ma);
+  if (call->agent)
+    g_hash_table_remove (self->busy_agents, call->agent);
+  GVariantDict d;
+  g_variant_dict_init (&d, NULL);
+  g_variant_dict_insert (&d, "sip-status", "i", status);
+  g_variant_dict_insert (&d, "trunk", "s", call->trunk);
+  if (call->agent && was == CALL_CONNECTED)
+    g_variant_dict_insert (&d, "agent", "s", call->agent);
+  if (call->answered)
+    g_variant_dict_insert (&d, "talk-seconds", "x",
+                           (g_get_monotonic_time () - call->answered) / G_USEC_PER_SEC);
+  g_variant_dict_insert (&d, "agents-tried", "u", call->tried);
+  publish (call, OCC_EVENT_INTERACTION_ENDED,
+           g_variant_new ("(sss@a{sv})", call->id, reason, by, g_variant_dict_end (&d)));
+  g_message ("call %s from %s to %s ended: %s by %s (%d)", call->id, call->from, call->to, reason,
+             by, status);
+  if (strcmp (reason, "normal") != 0)
+    self->calls_failed++;
+  g_hash_table_remove (self->calls, call->id);
+  /* the handles go; their last events find no call. One we sent a BYE
+   * on goes when the BYE is answered (see plugin.c). */
+  if (call->a)
+    {
+      nua_handle_bind (call->a, NULL);
+      if (!(was == CALL_CONNECTED && strcmp (by, "caller") != 0))
+        nua_handle_destroy (call->a);
+    }
+  if (call->b)
+    {
+      nua_handle_bind (call->b, NULL);
+      if (!(was == CALL_CONNECTED && strcmp (by, "agent") != 0))
+        nua_handle_destroy (call->b);
+    }
+  call->a = call->b = NULL;
+  call_free (call);
+}
+
+/* --- the agent's leg ------------------------------------------------------------------------ */
+
+static gboolean
+ring_timeout (gpointer data)
+{
+  SipCall *call = data;
+  call->ring_timer = 0;
+  g_message ("call %s: %s did not answer", call->id, call->agent);
+  nua_handle_t *b = call->b;
+  call->b = NULL;
+  nua_cancel (b, TAG_END ());
+  nua_handle_bind (b, NULL);
+  nua_handle_destroy (b);
+  free_leg (call, &call->mb);
+  g_hash_table_remove (call->self->busy_agents, call->agent);
+  ring_next (call);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+max_duration (gpointer data)
+{
+  SipCall *call = data;
+  call->max_timer = 0;
+  call_end (call, "timeout", "system", 200);
+  return G_SOURCE_REMOVE;
+}
+
+/* Rings the next agent of the route who is registered and free. */
+static void
+ring_next (SipCall *call)
+{
+  Sip *self = call->self;
+  while (call->agents && call->agents[call->next_agent])
+    {
+      const char *login = call->agents[call->next_agent++];
+      SipBinding *contact = sip_registrar_contact (self, login);
+      if (contact == NULL || g_hash_table_contains (self->busy_agents, login))
+        continue;
+      g_autoptr (GError) e = NULL;
+      g_autofree char *label = g_strconcat ("agent:", login, NULL);
+      OccMediaLegOptions opts
+          = { .call_id = call->id, .label = label, .srtp = self->config.agent_srtp };
+      call->mb = self->media->leg_new (self->media, &opts, &e);
+      g_autofree char *offer = call->mb ? self->media->leg_offer (call->mb, call->ma, &e) : NULL;
+      if (offer == NULL)
+        {
+          g_warning ("call %s: no media for %s: %s", call->id, login, e->message);
+          free_leg (call, &call->mb);
+          continue;
+        }
+      g_free (call->agent);
+      call->agent = g_strdup (login);
+      call->tried++;
+      g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
+      g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
+      g_autofree char *from = g_strdup_printf ("<sip:%s@omnicc>", call->from);
+      g_autofree char *target = g_strdup (contact->contact);
+      call->b = nua_handle (self->nua, call, NUTAG_URL (target), SIPTAG_TO_STR (to),
+                            SIPTAG_FROM_STR (from), TAG_END ());
+      /* a phone behind NAT is reached where its REGISTER came from */
+      g_autofree char *via
+          = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
+      nua_invite (call->b, NUTAG_PROXY (via), SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+                  SIPTAG_PAYLOAD_STR (offer), TAG_END ());
+      call->state = CALL_RINGING;
+      call->ring_timer = g_timeout_add_seconds (call->ring_timeout_s, ring_timeout, call);
+      publish (call, OCC_EVENT_INTERACTION_OFFERED,
+               g_variant_new_parsed ("(%s, '', %s, @a{sv} {})", call->id, login));
+      return;
+    }
+  /* nobody left */
+  call_end (call, call->tried ? "no-answer" : "no-agent", "system", 480);
+}
+
+static void
+agent_answered (SipCall *call, const sip_t *sip)
+{
+  Sip *self = call->self;
+  g_autoptr (GError) e = NULL;
+  const char *sdp = sdp_of (sip);
+  if (sdp == NULL || !self->media->leg_accept_answer (call->mb, sdp, &e)
+      || !self->media->bridge (call->ma, call->mb, &e))
+    {
+      g_warning ("call %s: %s answered without usable media: %s", call->id, call->agent,
+                 e ? e->message : "no SDP");
+      nua_bye (call->b, TAG_END ());
+      nua_handle_bind (call->b, NULL);
+      nua_handle_destroy (call->b);
+      call->b = NULL;
+      free_leg (call, &call->mb);
+      g_hash_table_remove (self->busy_agents, call->agent);
+      return ring_next (call);
+    }
+  if (call->ring_timer)
+    g_source_remove (call->ring_timer);
+  call->ring_timer = 0;
+  nua_respond (call->a, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+               SIPTAG_PAYLOAD_STR (call->answer_a), TAG_END ());
+  call->state = CALL_CONNECTED;
+  call->answered = g_get_monotonic_time ();
+  self->calls_answered++;
+  if (self->config.max_call_s)
+    call->max_timer = g_timeout_add_seconds (self->config.max_call_s, max_duration, call);
+  g_message ("call %s from %s answered by %s", call->id, call->from, call->agent);
+  publish (call, OCC_EVENT_INTERACTION_CONNECTED,
+           g_variant_new_parsed ("(%s, %s, @a{sv} {})", call->id, call->agent));
+}
+
+/* --- a new call ------------------------------------------------------------------------------ */
+
+static void
+refuse (nua_t *nua, nua_handle_t *nh, int status, const char *phrase)
+{
+  nua_respond (nh, status, phrase, NUTAG_WITH_THIS (nua), TAG_END ());
+  nua_handle_destroy (nh);
+}
+
+static void
+incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
+{
+  g_autofree char *source = NULL, *host = NULL;
+  sip_source_of (nua, &source, &host);
+  SipTrunk *trunk = sip_trunk_for_source (self, host);
+  if (trunk == NULL)
+    {
+      g_info ("INVITE from %s refused: no trunk has that address", source);
+      return refuse (nua, nh, 403, "Unknown trunk");
+    }
+  if (self->media == NULL)
+    return refuse (nua, nh, 503, "No media");
+  const char *offer = sdp_of (sip);
+  if (offer == NULL)
+    return refuse (nua, nh, 488, "An SDP offer is needed");
+  const url_t *ruri = sip->sip_request ? sip->sip_request->rq_url : NULL;
+  g_autofree char *to = sip_number_from_user (ruri && ruri->url_user ? ruri->url_user
+                                              : sip->sip_to          ? sip->sip_to->a_url->url_user
+                                                                     : NULL);
+  g_autofree char *from = sip_number_from_user (sip->sip_from && sip->sip_from->a_url->url_user
+                                                    ? sip->sip_from->a_url->url_user
+                                                    : "anonymous");
+  if (to == NULL)
+    return refuse (nua, nh, 404, "Not a number");
+  SipCall *call = g_new0 (SipCall, 1);
+  call->self = sip_ref (self);
+  call->id = g_uuid_string_random ();
+  call->trunk = g_strdup (trunk->name);
+  call->from = from ? g_steal_pointer (&from) : g_strdup ("anonymous");
+  call->to = g_steal_pointer (&to);
+  call->started = g_get_monotonic_time ();
+  call->a = nh;
+  nua_handle_bind (nh, call);
+  g_hash_table_insert (self->calls, call->id, call);
+  self->calls_in++;
+  g_autofree char *label = g_strconcat ("trunk:", trunk->name, NULL);
+  OccMediaLegOptions opts = { .call_id = call->id,
+                              .label = label,
+                              .srtp = trunk->srtp,
+                              .codecs = (const char *const *) trunk->codecs };
+  g_autoptr (GError) e = NULL;
+  call->ma = self->media->leg_new (self->media, &opts, &e);
+  call->answer_a = call->ma ? self->media->leg_answer_offer (call->ma, offer, &e) : NULL;
+  const char *sip_call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
+  GVariantDict d;
+  g_variant_dict_init (&d, NULL);
+  g_variant_dict_insert (&d, "sip-call-id", "s", sip_call_id);
+  g_variant_dict_insert (&d, "source", "s", source);
+  publish (call, OCC_EVENT_INTERACTION_NEW,
+           g_variant_new ("(ssssss@a{sv})", call->id, "voice", "inbound", call->from, call->to,
+                          trunk->name, g_variant_dict_end (&d)));
+  if (call->answer_a == NULL)
+    {
+      const char *phrase;
+      int status = media_status (e, &phrase);
+      g_message ("call %s refused: %s", call->id, e->message);
+      nua_respond (nh, status, phrase, NUTAG_WITH_THIS (nua), TAG_END ());
+      call->a = NULL; /* answered */
+      nua_handle_bind (nh, NULL);
+      nua_handle_destroy (nh);
+      return call_end (call, "failed", "system", status);
+    }
+  const SipRoute *route = sip_dialplan_match (self->config.routes, call->to);
+  if (route == NULL)
+    {
+      g_message ("call %s to %s: no route", call->id, call->to);
+      return call_end (call, "no-route", "system", 404);
+    }
+  publish (call, OCC_EVENT_INTERACTION_ROUTED,
+           g_variant_new_parsed ("(%s, 'agent', %s, @a{sv} {})", call->id, route->name));
+  call->agents = g_strdupv (route->agents);
+  call->ring_timeout_s = route->ring_timeout_s;
+  nua_respond (nh, SIP_180_RINGING, NUTAG_WITH_THIS (nua), TAG_END ());
+  ring_next (call);
+}
+
+/* A re-INVITE on an established leg: hold, unhold, a new address. */
+static void
+reinvite (SipCall *call, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
+{
+  OccMediaLeg *leg = nh == call->a ? call->ma : call->mb;
+  const char *offer = sdp_of (sip);
+  g_autoptr (GError) e = NULL;
+  g_autofree char *answer
+      = offer && leg ? call->self->media->leg_answer_offer (leg, offer, &e) : NULL;
+  if (answer == NULL)
+    {
+      const char *phrase;
+      int status = offer ? media_status (e, &phrase) : 488;
+      nua_respond (nh, status, offer ? phrase : "An SDP offer is needed", NUTAG_WITH_THIS (nua),
+                   TAG_END ());
+      return;
+    }
+  nua_respond (nh, SIP_200_OK, NUTAG_WITH_THIS (nua), SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+               SIPTAG_PAYLOAD_STR (answer), TAG_END ());
+}
+
+/* --- blind transfer by the agent (REFER) ------------------------------------------------------ */
+
+static void
+transfer_failed (SipCall *call, const char *why)
+{
+  g_message ("call %s: transfer to %s failed: %s; %s stays on the call", call->id,
+             call->transfer_to, why, call->agent);
+  if (call->c)
+    {
+      nua_handle_bind (call->c, NULL);
+      nua_handle_destroy (call->c);
+      call->c = NULL;
+    }
+  free_leg (call, &call->mc);
+  g_hash_table_remove (call->self->busy_agents, call->transfer_to);
+  g_clear_pointer (&call->transfer_to, g_free);
+}
+
+/* The agent's REFER: ring the target; nua tells the agent how it goes
+ * (NOTIFY with sipfrag), and on answer the caller is bridged to the new
+ * agent and the old one is let go. */
+static void
+refer (SipCall *call, nua_t *nua, nua_handle_t *nh, const sip_t *sip, tagi_t tags[])
+{
+  Sip *self = call->self;
+  (void) nua;
+  if (nh != call->b || call->state != CALL_CONNECTED || call->c)
+    {
+      g_message ("call %s: a REFER %s is not acted on", call->id,
+                 nh != call->b ? "from the caller's side" : "while another transfer runs");
+      return;
+    }
+  const url_t *target = sip && sip->sip_refer_to ? sip->sip_refer_to->r_url : NULL;
+  g_autofree char *login
+      = target && target->url_user ? g_utf8_casefold (target->url_user, -1) : NULL;
+  SipBinding *contact = login ? sip_registrar_contact (self, login) : NULL;
+  if (contact == NULL || g_hash_table_contains (self->busy_agents, login))
+    {
+      g_message ("call %s: %s asked to transfer to %s, who is %s", call->id, call->agent,
+                 login ? login : "(nobody)", contact ? "busy" : "not registered");
+      nua_notify (nh, NUTAG_SUBSTATE (nua_substate_terminated),
+                  SIPTAG_CONTENT_TYPE_STR ("message/sipfrag"),
+                  SIPTAG_PAYLOAD_STR ("SIP/2.0 480 Temporarily Unavailable\r\n"),
+                  SIPTAG_EVENT_STR ("refer"), TAG_END ());
+      return;
+    }
+  g_autoptr (GError) e = NULL;
+  g_autofree char *label = g_strconcat ("agent:", login, NULL);
+  OccMediaLegOptions opts
+      = { .call_id = call->id, .label = label, .srtp = self->config.agent_srtp };
+  call->mc = self->media->leg_new (self->media, &opts, &e);
+  g_autofree char *offer = call->mc ? self->media->leg_offer (call->mc, call->ma, &e) : NULL;
+  if (offer == NULL)
+    {
+      g_warning ("call %s: no media for the transfer: %s", call->id, e->message);
+      free_leg (call, &call->mc);
+      return;
+    }
+  call->transfer_to = g_strdup (login);
+  g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
+  g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
+  g_autofree char *from = g_strdup_printf ("<sip:%s@omnicc>", call->from);
+  g_autofree char *via
+      = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
+  call->c = nua_handle (self->nua, call, NUTAG_URL (contact->contact), SIPTAG_TO_STR (to),
+                        SIPTAG_FROM_STR (from), TAG_END ());
+  /* the REFER's subscription, which nua keeps informed of c's progress */
+  sip_event_t const *refer_event = NULL;
+  tl_gets (tags, NUTAG_REFER_EVENT_REF (refer_event), TAG_END ());
+  nua_invite (call->c, NUTAG_PROXY (via), NUTAG_NOTIFY_REFER (nh),
+              TAG_IF (refer_event, NUTAG_REFER_EVENT (refer_event)),
+              SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer), TAG_END ());
+  g_message ("call %s: %s transfers the caller to %s", call->id, call->agent, login);
+  publish (call, OCC_EVENT_INTERACTION_OFFERED,
+           g_variant_new_parsed ("(%s, '', %s, {'transferred-by': <%s>})", call->id, login,
+                                 call->agent));
+}
+
+static void
+transfer_answered (SipCall *call, const sip_t *sip)
+{
+  Sip *self = call->self;
+  g_autoptr (GError) e = NULL;
+  const char *sdp = sdp_of (sip);
+  if (sdp == NULL || !self->media->leg_accept_answer (call->mc, sdp, &e))
+    {
+      nua_bye (call->c, TAG_END ());
+      return transfer_failed (call, e ? e->message : "no SDP");
+    }
+  self->media->unbridge (call->ma);
+  if (!self->media->bridge (call->ma, call->mc, &e))
+    {
+      nua_bye (call->c, TAG_END ());
+      self->media->bridge (call->ma, call->mb, NULL);
+      return transfer_failed (call, e->message);
+    }
+  /* the old agent goes (its handle when the BYE is answered: the stack
+   * still tells it how the transfer went); the new one takes its place */
+  nua_bye (call->b, TAG_END ());
+  nua_handle_bind (call->b, NULL);
+  free_leg (call, &call->mb);
+  g_hash_table_remove (self->busy_agents, call->agent);
+  g_autofree char *previous = g_steal_pointer (&call->agent);
+  call->b = g_steal_pointer (&call->c);
+  call->mb = g_steal_pointer (&call->mc);
+  call->agent = g_steal_pointer (&call->transfer_to);
+  g_message ("call %s: transferred from %s to %s", call->id, previous, call->agent);
+  publish (
+      call, OCC_EVENT_INTERACTION_CONNECTED,
+      g_variant_new_parsed ("(%s, %s, {'transferred-by': <%s>})", call->id, call->agent, previous));
+}
+
+void
+sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nua_t *nua,
+                nua_handle_t *nh, SipCall *call, const sip_t *sip, tagi_t tags[])
+{
+  if (call == NULL)
+    {
+      if (event == nua_i_invite)
+        incoming (self, nua, nh, sip);
+      return;
+    }
+  switch (event)
+    {
+    case nua_i_invite:
+      reinvite (call, nua, nh, sip);
+      break;
+    case nua_r_invite:
+      if (nh == call->c)
+        {
+          if (status >= 200 && status < 300)
+            transfer_answered (call, sip);
+          else if (status >= 300)
+            transfer_failed (call, phrase ? phrase : "refused");
+          break;
+        }
+      if (nh != call->b || call->state != CALL_RINGING)
+        break;
+      if (status >= 200 && status < 300)
+        agent_answered (call, sip);
+      else if (status >= 300)
+        {
+          g_message ("call %s: %s answered %d %s", call->id, call->agent, status, phrase);
+          if (call->ring_timer)
+            g_source_remove (call->ring_timer);
+          call->ring_timer = 0;
+          nua_handle_bind (call->b, NULL);
+          nua_handle_destroy (call->b);
+          call->b = NULL;
+          free_leg (call, &call->mb);
+          g_hash_table_remove (self->busy_agents, call->agent);
+          ring_next (call);
+        }
+      break;
+    case nua_i_cancel:
+      if (nh == call->a)
+        {
+          call->a = NULL; /* nua answered the CANCEL and the INVITE (487) */
+          nua_handle_bind (nh, NULL);
+          nua_handle_destroy (nh);
+          call_end (call, "abandoned", "caller", 487);
+        }
+      break;
+    case nua_i_refer:
+      refer (call, nua, nh, sip, tags);
+      break;
+    case nua_i_bye:
+      if (nh == call->c)
+        transfer_failed (call, "the new agent hung up");
+      else if (nh == call->a)
+        call_end (call, "normal", "caller", 200);
+      else if (nh == call->b)
+        call_end (call, "normal", "agent", 200);
+      break;
+    default:
+      break;
+    }
+}
+
+GVariant *
+sip_calls_list (Sip *self)
+{
+  static const char *const states[] = { "routing", "ringing", "connected", "ended" };
+  GVariantBuilder b;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->calls);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      SipCall *c = value;
+      GVariantDict d;
+      g_variant_dict_init (&d, NULL);
+      g_variant_dict_insert (&d, "id", "s", c->id);
+      g_variant_dict_insert (&d, "from", "s", c->from);
+      g_variant_dict_insert (&d, "to", "s", c->to);
+      g_variant_dict_insert (&d, "trunk", "s", c->trunk);
+      g_variant_dict_insert (&d, "state", "s", states[c->state]);
+      if (c->agent)
+        g_variant_dict_insert (&d, "agent", "s", c->agent);
+      g_variant_dict_insert (&d, "seconds", "x",
+                             (g_get_monotonic_time () - c->started) / G_USEC_PER_SEC);
+      if (c->ma)
+        g_variant_dict_insert_value (&d, "trunk-media", self->media->leg_stats (c->ma));
+      if (c->mb)
+        g_variant_dict_insert_value (&d, "agent-media", self->media->leg_stats (c->mb));
+      g_variant_builder_add_value (&b, g_variant_dict_end (&d));
+    }
+  return g_variant_builder_end (&b);
+}

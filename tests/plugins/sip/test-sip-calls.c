@@ -1,0 +1,385 @@
+/* The B2BUA end to end: the real omniccd with access, media and sip; a
+ * trunk caller and agent phones played by sipp on 127.0.0.1; RTP counted
+ * at the far side. */
+#include "peers.h"
+#include "sipp.h"
+#include "testlib.h"
+
+#include <string.h>
+
+typedef struct {
+  OccTestDaemon *d;
+  char *dir;
+  int port;       /* omniccd's SIP port */
+  int trunk_port; /* where the trunk's keep-alives go */
+  char *sip;      /* "127.0.0.1:PORT" */
+} Site;
+
+static char *cli (Site *s, int expect, ...) G_GNUC_NULL_TERMINATED;
+
+static char *
+cli (Site *s, int expect, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) OMNICC_CLI_PATH);
+  g_ptr_array_add (argv, (char *) "--socket");
+  g_ptr_array_add (argv, s->d->socket);
+  g_ptr_array_add (argv, (char *) "--json");
+  va_list ap;
+  va_start (ap, expect);
+  for (const char *a = va_arg (ap, const char *); a; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  int rc = occ_test_run ((const char *const *) argv->pdata, &out, &err);
+  if (rc != expect)
+    g_error ("omnicc %s: exit %d, expected %d: %s", (char *) argv->pdata[4], rc, expect, err);
+  return out;
+}
+
+static void
+add_agent (Site *s, const char *login)
+{
+  g_autofree char *pw = g_strdup_printf ("login=%s", login);
+  g_autofree char *pass = g_strdup_printf ("password=%s-Pass-1234", login);
+  g_autofree char *a = cli (s, 0, "user", "add", pw, pass, NULL);
+  g_autofree char *role = cli (s, 0, "user", "grant", pw, "role=agent", NULL);
+  g_autofree char *o = cli (s, 0, "call", "session.open", pw, pass, NULL);
+}
+
+static void
+site_start (Site *s, const char *trunk_extra)
+{
+  s->dir = occ_test_mkdtemp ();
+  s->port = occ_test_free_sip_port ();
+  s->trunk_port = occ_test_free_sip_port ();
+  s->sip = g_strdup_printf ("127.0.0.1:%d", s->port);
+  g_autofree char *conf = g_strdup_printf (
+      "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
+      "control-socket=control.sock\ncontrol-group=\ndrain-timeout=5\n[plugins]\n"
+      "enabled=store-sqlite;records;audit;auth-local;access;eventlog;media;sip\n",
+      PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT);
+  occ_test_write (s->dir, "omnicc.conf", conf);
+  /* the trunk prefers PCMU: sipp plays its µ-law pcap whatever the
+   * answer chose, and packets of a payload type not negotiated are
+   * dropped */
+  g_autofree char *sipconf
+      = g_strdup_printf ("[sip]\nlisten=sip:127.0.0.1:%d\nagent-srtp=off\n"
+                         "[trunk operator]\naddress=127.0.0.1:%d\n"
+                         "options-interval=1\ncodecs=PCMU;PCMA\n%s\n"
+                         "[route sales]\nnumbers=1000;+22520*\n"
+                         "agents=awa;bob\nring-timeout=3\n",
+                         s->port, s->trunk_port, trunk_extra ? trunk_extra : "");
+  occ_test_write (s->dir, "plugins.d/sip.conf", sipconf);
+  occ_test_write (s->dir, "plugins.d/media.conf", "[media]\naddress=127.0.0.1\n");
+  occ_test_write (s->dir, "plugins.d/eventlog.conf", "[eventlog]\npattern=*\n");
+  occ_test_write (s->dir, "policies/passwords.conf",
+                  "[passwords]\nargon2-opslimit=1\nargon2-memlimit-kib=1024\nmin-length=8\n");
+  s->d = occ_test_daemon_start_in (s->dir);
+  g_assert_nonnull (s->d);
+  add_agent (s, "awa");
+  add_agent (s, "bob");
+}
+
+static void
+site_stop (Site *s)
+{
+  g_assert_cmpint (occ_test_daemon_stop (s->d, SIGTERM), ==, 0);
+  occ_test_daemon_free (s->d);
+  occ_test_rmtree (s->dir);
+  g_free (s->dir);
+  g_free (s->sip);
+}
+
+/* The event log so far (it flushes every second). */
+static char *
+events (Site *s)
+{
+  g_autofree char *path = g_build_filename (s->dir, "state", "events.jsonl", NULL);
+  g_usleep (1300 * 1000);
+  char *text = NULL;
+  g_file_get_contents (path, &text, NULL, NULL);
+  return text ? text : g_strdup ("");
+}
+
+static guint
+count (const char *text, const char *needle)
+{
+  guint n = 0;
+  for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* An agent's phone: registers from @port, then answers there with
+ * @scenario. */
+static OccTestSipp *
+phone (Site *s, const char *login, const char *scenario, gboolean meter)
+{
+  int port = occ_test_free_sip_port ();
+  g_autofree char *pass = g_strdup_printf ("%s-Pass-1234", login);
+  OccTestSippConfig reg = { .scenario = "register",
+                            .remote = s->sip,
+                            .port = port,
+                            .service = login,
+                            .auth_password = pass,
+                            .expires = 600,
+                            .calls = 1 };
+  g_assert_cmpint (occ_test_sipp_run (&reg, 20000), ==, 0);
+  OccTestSippConfig ans = { .scenario = scenario,
+                            .port = port,
+                            .service = login,
+                            .calls = 1,
+                            .rtp_meter = meter,
+                            .pause_ms = 1500 };
+  OccTestSipp *p = occ_test_sipp_start (&ans);
+  g_assert_nonnull (p);
+  return p;
+}
+
+static OccTestSippConfig
+caller (Site *s, const char *scenario, const char *number)
+{
+  return (OccTestSippConfig){ .scenario = scenario,
+                              .remote = s->sip,
+                              .service = number,
+                              .caller = "+2250700000001",
+                              .calls = 1,
+                              .pause_ms = 2000,
+                              .tone_hz = 1000,
+                              .timeout_s = 30 };
+}
+
+static void
+test_basic_call_with_media (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", TRUE);
+  OccTestSippConfig c = caller (&s, "uac", "1000");
+  g_autoptr (OccTestSipp) call = occ_test_sipp_start (&c);
+  g_assert_nonnull (call);
+  int rc = occ_test_sipp_wait (call, 30000);
+  if (rc != 0)
+    occ_test_sipp_dump (call);
+  g_assert_cmpint (rc, ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
+  /* the caller's tone reached the agent's phone through the anchored legs */
+  guint packets = occ_test_rtp_meter_packets (agent->meter);
+  g_test_message ("RTP packets at the agent: %u, tone %.2f s", packets,
+                  occ_test_rtp_meter_tone_seconds (agent->meter, 1000));
+  g_assert_cmpuint (packets, >=, 50);
+  g_assert_cmpfloat (occ_test_rtp_meter_tone_seconds (agent->meter, 1000), >=, 0.5);
+  g_autofree char *ev = events (&s);
+  g_assert_cmpuint (count (ev, "\"interaction.new\""), ==, 1);
+  g_assert_cmpuint (count (ev, "\"interaction.connected\""), ==, 1);
+  g_assert_nonnull (strstr (ev, "\"normal\",\"caller\""));
+  g_assert_nonnull (strstr (ev, "\"media.leg.ended\""));
+  g_autofree char *st = cli (&s, 0, "sip", "status", NULL);
+  g_assert_nonnull (strstr (st, "\"calls-answered\":1"));
+  g_assert_nonnull (strstr (st, "\"calls-now\":0"));
+  site_stop (&s);
+}
+
+static void
+test_agent_hangs_up (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas-hangs-up", FALSE);
+  OccTestSippConfig c = caller (&s, "uac-callee-hangs-up", "1000");
+  g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"normal\",\"agent\""));
+  site_stop (&s);
+}
+
+static void
+test_busy_then_next_agent (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  g_autoptr (OccTestSipp) awa = phone (&s, "awa", "uas-busy", FALSE);
+  g_autoptr (OccTestSipp) bob = phone (&s, "bob", "uas", FALSE);
+  OccTestSippConfig c = caller (&s, "uac", "+22520000000");
+  g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (bob, 10000), ==, 0);
+  g_autofree char *ev = events (&s);
+  g_assert_cmpuint (count (ev, "\"interaction.offered\""), ==, 2);
+  g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
+  g_assert_nonnull (strstr (ev, "\"bob\""));
+  site_stop (&s);
+}
+
+static void
+test_no_answer_then_next_and_cancel (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  /* awa never answers: after ring-timeout (3 s) bob rings */
+  g_autoptr (OccTestSipp) awa = phone (&s, "awa", "uas-ringing-forever", FALSE);
+  g_autoptr (OccTestSipp) bob = phone (&s, "bob", "uas", FALSE);
+  OccTestSippConfig c = caller (&s, "uac", "1000");
+  g_assert_cmpint (occ_test_sipp_run (&c, 40000), ==, 0);
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
+  occ_test_sipp_stop (awa);
+  site_stop (&s);
+
+  /* the caller gives up while the agent rings: the agent's phone stops */
+  Site t = { 0 };
+  site_start (&t, NULL);
+  g_autoptr (OccTestSipp) ringing = phone (&t, "awa", "uas-ringing-forever", FALSE);
+  OccTestSippConfig cancel = caller (&t, "uac-cancel", "1000");
+  g_assert_cmpint (occ_test_sipp_run (&cancel, 30000), ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (ringing, 10000), ==, 0);
+  g_autofree char *ev2 = events (&t);
+  g_assert_nonnull (strstr (ev2, "\"abandoned\",\"caller\""));
+  site_stop (&t);
+}
+
+static void
+test_refused_calls (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  /* nobody registered: 480; no route: 404 */
+  OccTestSippConfig c = caller (&s, "uac", "1000");
+  g_assert_cmpint (occ_test_sipp_run (&c, 30000), !=, 0);
+  OccTestSippConfig nowhere = caller (&s, "uac", "5555");
+  g_assert_cmpint (occ_test_sipp_run (&nowhere, 30000), !=, 0);
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"no-agent\""));
+  g_assert_nonnull (strstr (ev, "\"no-route\""));
+  site_stop (&s);
+
+  /* a caller that is not a trunk: 403, and no interaction */
+  Site t = { 0 };
+  site_start (&t, "inbound-from=127.0.0.9");
+  OccTestSippConfig stranger = caller (&t, "uac", "1000");
+  g_autoptr (OccTestSipp) x = occ_test_sipp_start (&stranger);
+  g_assert_cmpint (occ_test_sipp_wait (x, 30000), !=, 0);
+  g_autofree char *msgs = occ_test_read (x->messages);
+  g_assert_nonnull (strstr (msgs, "403 Unknown trunk"));
+  g_autofree char *ev2 = events (&t);
+  g_assert_null (strstr (ev2, "\"interaction.new\""));
+  site_stop (&t);
+}
+
+static void
+test_hold_and_unhold (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", FALSE);
+  OccTestSippConfig c = caller (&s, "uac-hold", "1000");
+  g_autoptr (OccTestSipp) call = occ_test_sipp_start (&c);
+  int rc = occ_test_sipp_wait (call, 30000);
+  if (rc != 0)
+    occ_test_sipp_dump (call);
+  g_assert_cmpint (rc, ==, 0);
+  /* the hold re-INVITE was answered by the trunk leg (recvonly), then
+   * unhold (sendrecv) */
+  g_autofree char *msgs = occ_test_read (call->messages);
+  g_assert_nonnull (strstr (msgs, "a=recvonly"));
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"normal\",\"caller\""));
+  site_stop (&s);
+}
+
+static void
+test_blind_transfer (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  /* awa answers, then REFERs the caller to bob */
+  int port = occ_test_free_sip_port ();
+  OccTestSippConfig reg = { .scenario = "register",
+                            .remote = s.sip,
+                            .port = port,
+                            .service = "awa",
+                            .auth_password = "awa-Pass-1234",
+                            .expires = 600,
+                            .calls = 1 };
+  g_assert_cmpint (occ_test_sipp_run (&reg, 20000), ==, 0);
+  OccTestSippConfig refer = { .scenario = "uas-refer",
+                              .port = port,
+                              .service = "awa",
+                              .calls = 1,
+                              .pause_ms = 1000,
+                              .refer_to = "sip:bob@127.0.0.1" };
+  g_autoptr (OccTestSipp) awa = occ_test_sipp_start (&refer);
+  g_autoptr (OccTestSipp) bob = phone (&s, "bob", "uas", TRUE);
+  OccTestSippConfig c = caller (&s, "uac", "1000");
+  c.pause_ms = 5000;
+  g_autoptr (OccTestSipp) call = occ_test_sipp_start (&c);
+  int rc = occ_test_sipp_wait (call, 40000);
+  if (rc != 0)
+    occ_test_sipp_dump (call);
+  g_assert_cmpint (rc, ==, 0);
+  int ra = occ_test_sipp_wait (awa, 10000);
+  if (ra != 0)
+    occ_test_sipp_dump (awa);
+  g_assert_cmpint (ra, ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (bob, 10000), ==, 0);
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"transferred-by\""));
+  g_assert_cmpuint (count (ev, "\"interaction.connected\""), ==, 2);
+  site_stop (&s);
+}
+
+static void
+test_trunk_keepalive (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  OccTestSippConfig peer = { .scenario = "options-responder", .port = s.trunk_port };
+  g_autoptr (OccTestSipp) up = occ_test_sipp_start (&peer);
+  g_assert_nonnull (up);
+  gboolean seen_up = FALSE;
+  for (int i = 0; i < 50 && !seen_up; i++)
+    {
+      g_autofree char *t = cli (&s, 0, "sip", "trunks", NULL);
+      seen_up = strstr (t, "\"state\":\"up\"") != NULL;
+      if (!seen_up)
+        g_usleep (200000);
+    }
+  g_assert_true (seen_up);
+  occ_test_sipp_stop (up);
+  gboolean seen_down = FALSE;
+  for (int i = 0; i < 200 && !seen_down; i++)
+    {
+      g_autofree char *t = cli (&s, 0, "sip", "trunks", NULL);
+      seen_down = strstr (t, "\"state\":\"down\"") != NULL;
+      if (!seen_down)
+        g_usleep (200000);
+    }
+  g_assert_true (seen_down);
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"sip.trunk.state\""));
+  site_stop (&s);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!g_file_test ("/usr/bin/sipp", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("sipp (package sip-tester) is not installed");
+      return 0;
+    }
+  g_test_add_func ("/sip/calls/basic-with-media", test_basic_call_with_media);
+  g_test_add_func ("/sip/calls/agent-hangs-up", test_agent_hangs_up);
+  g_test_add_func ("/sip/calls/busy-then-next-agent", test_busy_then_next_agent);
+  g_test_add_func ("/sip/calls/no-answer-then-next-and-cancel",
+                   test_no_answer_then_next_and_cancel);
+  g_test_add_func ("/sip/calls/refused", test_refused_calls);
+  g_test_add_func ("/sip/calls/hold-and-unhold", test_hold_and_unhold);
+  g_test_add_func ("/sip/calls/blind-transfer", test_blind_transfer);
+  g_test_add_func ("/sip/calls/trunk-keepalive", test_trunk_keepalive);
+  return g_test_run ();
+}
