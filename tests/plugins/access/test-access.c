@@ -477,6 +477,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* the plugins' log on stderr: stdout carries the TAP report */
+  g_log_writer_default_set_use_stderr (TRUE);
   gboolean pg = ax_postgres_start ();
   const AxBackend *backends[] = { &ax_sqlite, pg ? &ax_postgres : NULL };
   static const struct {
