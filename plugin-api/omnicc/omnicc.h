@@ -13,3 +13,4 @@
 #include <omnicc/audit.h>
 #include <omnicc/access.h>
 #include <omnicc/media.h>
+#include <omnicc/voice.h>

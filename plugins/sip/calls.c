@@ -17,6 +17,7 @@
 
 typedef enum {
   CALL_ROUTING,
+  CALL_DIALING, /* outbound: the called party's phone rings */
   CALL_RINGING,
   CALL_CONNECTED,
   CALL_ENDED,
@@ -43,6 +44,10 @@ struct _SipCall {
   guint ring_timer;
   guint max_timer;
   CallState state;
+  gboolean outbound;       /* we placed it: a is our INVITE to the called party */
+  gboolean party_answered; /* outbound: the called party answered */
+  GPtrArray *trunks;       /* outbound: SipTrunk* still to try, in order */
+  char *caller_id;
   gint64 started; /* monotonic µs */
   gint64 answered;
   guint tried;
@@ -62,6 +67,8 @@ call_free (SipCall *call)
   g_strfreev (call->agents);
   g_free (call->agent);
   g_free (call->transfer_to);
+  g_free (call->caller_id);
+  g_clear_pointer (&call->trunks, g_ptr_array_unref);
   sip_unref (call->self);
   g_free (call);
 }
@@ -151,10 +158,16 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
     g_source_remove (call->max_timer);
   call->ring_timer = call->max_timer = 0;
   /* the caller hears why, unless it is the one who left or it was answered */
-  if (call->a && was != CALL_CONNECTED && strcmp (by, "caller") != 0)
-    nua_respond (call->a, status, sip_status_phrase (status), TAG_END ());
-  else if (call->a && was == CALL_CONNECTED && strcmp (by, "caller") != 0)
-    nua_bye (call->a, TAG_END ());
+  gboolean a_up = call->outbound ? call->party_answered : was == CALL_CONNECTED;
+  if (call->a && strcmp (by, "caller") != 0)
+    {
+      if (a_up)
+        nua_bye (call->a, TAG_END ());
+      else if (call->outbound)
+        nua_cancel (call->a, TAG_END ());
+      else
+        nua_respond (call->a, status, sip_status_phrase (status), TAG_END ());
+    }
   if (call->b && strcmp (by, "agent") != 0)
     {
       if (was == CALL_CONNECTED)
@@ -178,7 +191,7 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
   GVariantDict d;
   g_variant_dict_init (&d, NULL);
   g_variant_dict_insert (&d, "sip-status", "i", status);
-  g_variant_dict_insert (&d, "trunk", "s", call->trunk);
+  g_variant_dict_insert (&d, "trunk", "s", call->trunk ? call->trunk : "");
   if (call->agent && was == CALL_CONNECTED)
     g_variant_dict_insert (&d, "agent", "s", call->agent);
   if (call->answered)
@@ -197,7 +210,7 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
   if (call->a)
     {
       nua_handle_bind (call->a, NULL);
-      if (!(was == CALL_CONNECTED && strcmp (by, "caller") != 0))
+      if (!(a_up && strcmp (by, "caller") != 0))
         nua_handle_destroy (call->a);
     }
   if (call->b)
@@ -283,6 +296,7 @@ ring_next (SipCall *call)
     }
   /* nobody left */
   call_end (call, call->tried ? "no-answer" : "no-agent", "system", 480);
+  return;
 }
 
 static void
@@ -307,8 +321,9 @@ agent_answered (SipCall *call, const sip_t *sip)
   if (call->ring_timer)
     g_source_remove (call->ring_timer);
   call->ring_timer = 0;
-  nua_respond (call->a, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-               SIPTAG_PAYLOAD_STR (call->answer_a), TAG_END ());
+  if (!call->outbound)
+    nua_respond (call->a, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+                 SIPTAG_PAYLOAD_STR (call->answer_a), TAG_END ());
   call->state = CALL_CONNECTED;
   call->answered = g_get_monotonic_time ();
   self->calls_answered++;
@@ -538,6 +553,193 @@ transfer_answered (SipCall *call, const sip_t *sip)
       g_variant_new_parsed ("(%s, %s, {'transferred-by': <%s>})", call->id, call->agent, previous));
 }
 
+/* --- calls we place (the voice service) ----------------------------------------------------- */
+
+static void
+progress (SipCall *call, const char *state, int status, const char *reason)
+{
+  publish (call, OCC_EVENT_VOICE_PROGRESS,
+           g_variant_new_parsed ("(%s, %s, {'trunk': <%s>, 'sip-status': <%i>, 'reason': <%s>})",
+                                 call->id, state, call->trunk ? call->trunk : "", status,
+                                 reason ? reason : ""));
+}
+
+static int
+by_order (gconstpointer a, gconstpointer b)
+{
+  const SipTrunk *x = *(SipTrunk *const *) a, *y = *(SipTrunk *const *) b;
+  return (int) x->order - (int) y->order;
+}
+
+/* Dials the called party through the next trunk; FALSE when none is left. */
+static gboolean
+dial_next_trunk (SipCall *call)
+{
+  Sip *self = call->self;
+  while (call->trunks->len)
+    {
+      SipTrunk *t = g_ptr_array_steal_index (call->trunks, 0);
+      if (t->checked && !t->up)
+        {
+          g_message ("call %s: trunk %s is down, skipped", call->id, t->name);
+          continue;
+        }
+      free_leg (call, &call->ma);
+      if (call->a)
+        {
+          nua_handle_bind (call->a, NULL);
+          nua_handle_destroy (call->a);
+          call->a = NULL;
+        }
+      g_autoptr (GError) e = NULL;
+      g_autofree char *label = g_strconcat ("trunk:", t->name, NULL);
+      OccMediaLegOptions opts = { .call_id = call->id,
+                                  .label = label,
+                                  .srtp = t->srtp,
+                                  .codecs = (const char *const *) t->codecs };
+      call->ma = self->media->leg_new (self->media, &opts, &e);
+      g_autofree char *offer = call->ma ? self->media->leg_offer (call->ma, NULL, &e) : NULL;
+      if (offer == NULL)
+        {
+          g_warning ("call %s: no media for trunk %s: %s", call->id, t->name, e->message);
+          continue;
+        }
+      g_free (call->trunk);
+      call->trunk = g_strdup (t->name);
+      const char *cid = call->caller_id ? call->caller_id : t->caller_id;
+      g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", call->to, t->address);
+      g_autofree char *from = g_strdup_printf ("<sip:%s@omnicc>", cid ? cid : "anonymous");
+      g_autofree char *url
+          = g_strdup_printf ("sip:%s@%s;transport=%s", call->to, t->address, t->transport);
+      call->a = nua_handle (self->nua, call, NUTAG_URL (url), SIPTAG_TO_STR (to),
+                            SIPTAG_FROM_STR (from), TAG_END ());
+      nua_invite (call->a, SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer),
+                  TAG_END ());
+      call->state = CALL_DIALING;
+      progress (call, "trying", 0, NULL);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+party_answered (SipCall *call, const sip_t *sip)
+{
+  Sip *self = call->self;
+  g_autoptr (GError) e = NULL;
+  const char *sdp = sdp_of (sip);
+  if (sdp == NULL || !self->media->leg_accept_answer (call->ma, sdp, &e))
+    {
+      progress (call, "failed", 200, e ? e->message : "no SDP in the answer");
+      return call_end (call, "failed", "system", 488);
+    }
+  call->party_answered = TRUE;
+  call->answered = g_get_monotonic_time ();
+  progress (call, "answered", 200, NULL);
+  if (call->agents && call->agents[0])
+    ring_next (call);
+  else
+    call->state = CALL_CONNECTED;
+}
+
+/* The INVITE to the called party was answered with a final status. */
+static void
+dialed (SipCall *call, int status, const char *phrase, const sip_t *sip)
+{
+  if (status >= 200 && status < 300)
+    return party_answered (call, sip);
+  /* the trunk failed us, not the called party: the next trunk */
+  gboolean trunk_fault = status == 408 || status == 503 || status == 500 || status >= 900
+                         || (status >= 500 && status < 600 && status != 503 && status != 600);
+  if (trunk_fault)
+    {
+      g_message ("call %s: trunk %s answered %d %s; trying the next", call->id, call->trunk, status,
+                 phrase);
+      if (dial_next_trunk (call))
+        return;
+      progress (call, "failed", status, "no trunk could place the call");
+      return call_end (call, "failed", "system", status);
+    }
+  const char *state = status == 486 || status == 600                    ? "busy"
+                      : status == 480 || status == 487 || status == 408 ? "no-answer"
+                                                                        : "failed";
+  progress (call, state, status, phrase);
+  call_end (call, state, "system", status);
+}
+
+static char *
+voice_originate (const OccVoiceService *service, const char *number, const char *caller_id,
+                 const char *agent, GError **error)
+{
+  Sip *self = (Sip *) ((char *) service - G_STRUCT_OFFSET (Sip, voice));
+  g_autofree char *to = sip_number_from_user (number);
+  if (to == NULL || (caller_id && !sip_number_is_valid (caller_id)))
+    {
+      g_set_error (error, OCC_VOICE_ERROR, OCC_VOICE_ERROR_INVALID, "“%s” is not a number to call",
+                   number ? number : "");
+      return NULL;
+    }
+  if (self->media == NULL || self->config.trunks->len == 0)
+    {
+      g_set_error_literal (error, OCC_VOICE_ERROR, OCC_VOICE_ERROR_UNAVAILABLE,
+                           self->media ? "no trunk is configured" : "no media plugin");
+      return NULL;
+    }
+  SipCall *call = g_new0 (SipCall, 1);
+  call->self = sip_ref (self);
+  call->id = g_uuid_string_random ();
+  call->outbound = TRUE;
+  call->to = g_steal_pointer (&to);
+  call->from = g_strdup (caller_id ? caller_id : "");
+  call->caller_id = g_strdup (caller_id);
+  call->started = g_get_monotonic_time ();
+  if (agent)
+    {
+      call->agents = g_new0 (char *, 2);
+      call->agents[0] = g_utf8_casefold (agent, -1);
+    }
+  call->ring_timeout_s = 30;
+  call->trunks = g_ptr_array_new ();
+  for (guint i = 0; i < self->config.trunks->len; i++)
+    g_ptr_array_add (call->trunks, g_ptr_array_index (self->config.trunks, i));
+  g_ptr_array_sort (call->trunks, by_order);
+  g_hash_table_insert (self->calls, call->id, call);
+  publish (call, OCC_EVENT_INTERACTION_NEW,
+           g_variant_new_parsed ("(%s, 'voice', 'outbound', %s, %s, '', @a{sv} {})", call->id,
+                                 call->from, call->to));
+  char *id = g_strdup (call->id);
+  if (!dial_next_trunk (call))
+    {
+      progress (call, "failed", 0, "every trunk is down");
+      call_end (call, "failed", "system", 503);
+    }
+  return id;
+}
+
+static gboolean
+voice_hangup (const OccVoiceService *service, const char *id, GError **error)
+{
+  Sip *self = (Sip *) ((char *) service - G_STRUCT_OFFSET (Sip, voice));
+  SipCall *call = id ? g_hash_table_lookup (self->calls, id) : NULL;
+  if (call == NULL)
+    {
+      g_set_error (error, OCC_VOICE_ERROR, OCC_VOICE_ERROR_NOT_FOUND, "no call “%s”", id ? id : "");
+      return FALSE;
+    }
+  call_end (call, "normal", "system", 200);
+  return TRUE;
+}
+
+void
+sip_voice_init (Sip *self)
+{
+  self->voice = (OccVoiceService){
+    .header = OCC_SERVICE_HEADER (OccVoiceService, OCC_VOICE_VERSION),
+    .originate = voice_originate,
+    .hangup = voice_hangup,
+  };
+}
+
 void
 sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nua_t *nua,
                 nua_handle_t *nh, SipCall *call, const sip_t *sip, tagi_t tags[])
@@ -554,6 +756,14 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
       reinvite (call, nua, nh, sip);
       break;
     case nua_r_invite:
+      if (call->outbound && nh == call->a && call->state == CALL_DIALING)
+        {
+          if (status == 180 || status == 183)
+            progress (call, "ringing", status, phrase);
+          else if (status >= 200)
+            dialed (call, status, phrase, sip);
+          break;
+        }
       if (nh == call->c)
         {
           if (status >= 200 && status < 300)
@@ -608,7 +818,7 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
 GVariant *
 sip_calls_list (Sip *self)
 {
-  static const char *const states[] = { "routing", "ringing", "connected", "ended" };
+  static const char *const states[] = { "routing", "dialing", "ringing", "connected", "ended" };
   GVariantBuilder b;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   GHashTableIter it;
@@ -622,7 +832,8 @@ sip_calls_list (Sip *self)
       g_variant_dict_insert (&d, "id", "s", c->id);
       g_variant_dict_insert (&d, "from", "s", c->from);
       g_variant_dict_insert (&d, "to", "s", c->to);
-      g_variant_dict_insert (&d, "trunk", "s", c->trunk);
+      g_variant_dict_insert (&d, "trunk", "s", c->trunk ? c->trunk : "");
+      g_variant_dict_insert (&d, "direction", "s", c->outbound ? "outbound" : "inbound");
       g_variant_dict_insert (&d, "state", "s", states[c->state]);
       if (c->agent)
         g_variant_dict_insert (&d, "agent", "s", c->agent);

@@ -52,6 +52,77 @@ cmd_calls (OccControlCall *call, GVariant *args, gpointer data)
   occ_control_call_return (call, sip_calls_list (data));
 }
 
+static void
+cmd_originate (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Sip *self = data;
+  const char *number = NULL, *agent = NULL, *caller_id = NULL;
+  g_autoptr (GError) e = NULL;
+  GVariantIter it;
+  const char *key;
+  GVariant *value;
+  g_variant_iter_init (&it, args);
+  while (g_variant_iter_next (&it, "{&sv}", &key, &value))
+    {
+      g_autoptr (GVariant) v = value;
+      const char **slot = g_str_equal (key, "number")      ? &number
+                          : g_str_equal (key, "agent")     ? &agent
+                          : g_str_equal (key, "caller_id") ? &caller_id
+                                                           : NULL;
+      if (slot == NULL || !g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+        {
+          e = g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST, "“%s”: %s", key,
+                           slot ? "must be text" : "unknown argument");
+          occ_control_call_return_error (call, e);
+          return;
+        }
+      *slot = g_variant_get_string (v, NULL);
+    }
+  if (number == NULL)
+    {
+      e = g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST,
+                               "“number” is missing");
+      occ_control_call_return_error (call, e);
+      return;
+    }
+  g_autofree char *id = self->voice.originate (&self->voice, number, caller_id, agent, &e);
+  if (id == NULL)
+    {
+      g_autoptr (GError) c
+          = g_error_new_literal (OCC_CONTROL_ERROR,
+                                 e->code == OCC_VOICE_ERROR_INVALID ? OCC_CONTROL_ERROR_BAD_REQUEST
+                                                                    : OCC_CONTROL_ERROR_REFUSED,
+                                 e->message);
+      occ_control_call_return_error (call, c);
+      return;
+    }
+  occ_control_call_return (call, g_variant_new_parsed ("{'id': <%s>}", id));
+}
+
+static void
+cmd_hangup (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Sip *self = data;
+  const char *id = NULL;
+  g_autoptr (GError) e = NULL;
+  if (!g_variant_lookup (args, "id", "&s", &id))
+    e = g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST,
+                             "“id” (text) is missing");
+  else if (!self->voice.hangup (&self->voice, id, &e))
+    {
+      g_autoptr (GError) c
+          = g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_NOT_FOUND, e->message);
+      occ_control_call_return_error (call, c);
+      return;
+    }
+  if (e)
+    {
+      occ_control_call_return_error (call, e);
+      return;
+    }
+  occ_control_call_return (call, g_variant_new_parsed ("{'id': <%s>}", id));
+}
+
 gboolean
 sip_commands_register (Sip *self, GError **error)
 {
@@ -66,5 +137,13 @@ sip_commands_register (Sip *self, GError **error)
              "system.status", OCC_CONTROL_FLAGS_NONE, cmd_trunks, self, NULL, error)
          && occ_control_add_command_full (
              self->plugin, "sip.calls", "Calls now: caller, called, agent, state, media",
-             "supervise.view", OCC_CONTROL_FLAGS_NONE, cmd_calls, self, NULL, error);
+             "supervise.view", OCC_CONTROL_FLAGS_NONE, cmd_calls, self, NULL, error)
+         && occ_control_add_command_full (self->plugin, "sip.originate",
+                                          "Place a call (args: number, optional agent to "
+                                          "bridge when answered, caller_id)",
+                                          "call.place", OCC_CONTROL_FLAGS_NONE, cmd_originate, self,
+                                          NULL, error)
+         && occ_control_add_command_full (
+             self->plugin, "sip.hangup", "End a call (args: id, the interaction's)",
+             "supervise.barge", OCC_CONTROL_FLAGS_NONE, cmd_hangup, self, NULL, error);
 }

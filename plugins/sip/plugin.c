@@ -147,6 +147,7 @@ sip_load (OccPlugin *plugin, GError **error)
   self->access = access;
   sip_registrar_init (self);
   sip_calls_init (self);
+  sip_voice_init (self);
   if (!sip_config_read (&self->config, occ_plugin_get_config (plugin), error))
     {
       self->plugin = NULL;
@@ -197,9 +198,15 @@ sip_load (OccPlugin *plugin, GError **error)
                                   "A trunk answered or stopped answering keep-alives: (trunk, "
                                   "up|down, extra: status, reason, address).",
                                   error)
+        && occ_bus_register_type (bus, plugin, OCC_EVENT_VOICE_PROGRESS, "(ssa{sv})",
+                                  "A call omnicc placed progresses: (interaction id, trying|"
+                                  "ringing|answered|busy|no-answer|failed, extra: trunk, "
+                                  "sip-status, reason).",
+                                  error)
         && occ_bus_subscribe (bus, plugin, OCC_EVENT_CORE_STOPPING, on_stopping, self, NULL, error)
                != 0
-        && sip_commands_register (self, error);
+        && sip_commands_register (self, error)
+        && occ_service_provide (plugin, OCC_VOICE_SERVICE, &self->voice, error);
   if (!ok)
     {
       nua_shutdown (self->nua);
@@ -230,6 +237,7 @@ sip_unload (OccPlugin *plugin)
   if (self->media)
     sip_calls_clear (self);
   sip_trunks_stop (self);
+  occ_service_withdraw (plugin, OCC_VOICE_SERVICE);
   sip_registrar_clear (self);
   if (!self->shutdown_done)
     {
@@ -251,5 +259,5 @@ sip_unload (OccPlugin *plugin)
 OCC_PLUGIN_DEFINE (.name = "sip", .version = "0.1",
                    .summary = "SIP: transports, agent registrar, trunks, B2BUA (sofia-sip)",
                    .license = "GPL-3.0-or-later", .requires = OCC_LIST ("service:access"),
-                   .after = OCC_LIST ("plugin:media"), .config_schema = sip_config_schema,
-                   .load = sip_load, .unload = sip_unload);
+                   .after = OCC_LIST ("plugin:media"), .provides = OCC_LIST (OCC_VOICE_SERVICE),
+                   .config_schema = sip_config_schema, .load = sip_load, .unload = sip_unload);

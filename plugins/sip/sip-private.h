@@ -92,6 +92,7 @@ struct _Sip {
   GHashTable *offenders;     /* source address -> SipOffender* */
   GHashTable *pending;       /* requests waiting for the access service */
   guint64 registers_ok, registers_refused, challenges;
+  OccVoiceService voice;
 };
 
 Sip *sip_ref (Sip *self);
@@ -125,6 +126,7 @@ void sip_calls_clear (Sip *self);
 void sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nua_t *nua,
                      nua_handle_t *nh, SipCall *call, const sip_t *sip, tagi_t tags[]);
 GVariant *sip_calls_list (Sip *self);
+void sip_voice_init (Sip *self);
 /* The newest contact of @login, or NULL (transfer none). */
 SipBinding *sip_registrar_contact (Sip *self, const char *login);
 

@@ -39,6 +39,20 @@ cli (Site *s, int expect, ...)
   return out;
 }
 
+/* Asks `omnicc sip VERB` every 100 ms until its answer holds @needle. */
+static gboolean
+sip_until (Site *s, const char *verb, const char *needle, guint timeout_ms)
+{
+  for (guint waited = 0; waited <= timeout_ms; waited += 100)
+    {
+      g_autofree char *out = cli (s, 0, "sip", verb, NULL);
+      if (strstr (out, needle))
+        return TRUE;
+      g_usleep (100000);
+    }
+  return FALSE;
+}
+
 static void
 add_agent (Site *s, const char *login)
 {
@@ -50,7 +64,7 @@ add_agent (Site *s, const char *login)
 }
 
 static void
-site_start (Site *s, const char *trunk_extra)
+site_start_with (Site *s, const char *trunk_extra, const char *more)
 {
   s->dir = occ_test_mkdtemp ();
   s->port = occ_test_free_sip_port ();
@@ -70,8 +84,8 @@ site_start (Site *s, const char *trunk_extra)
                          "[trunk operator]\naddress=127.0.0.1:%d\n"
                          "options-interval=1\ncodecs=PCMU;PCMA\n%s\n"
                          "[route sales]\nnumbers=1000;+22520*\n"
-                         "agents=awa;bob\nring-timeout=3\n",
-                         s->port, s->trunk_port, trunk_extra ? trunk_extra : "");
+                         "agents=awa;bob\nring-timeout=3\n%s",
+                         s->port, s->trunk_port, trunk_extra ? trunk_extra : "", more ? more : "");
   occ_test_write (s->dir, "plugins.d/sip.conf", sipconf);
   occ_test_write (s->dir, "plugins.d/media.conf", "[media]\naddress=127.0.0.1\n");
   occ_test_write (s->dir, "plugins.d/eventlog.conf", "[eventlog]\npattern=*\n");
@@ -81,6 +95,12 @@ site_start (Site *s, const char *trunk_extra)
   g_assert_nonnull (s->d);
   add_agent (s, "awa");
   add_agent (s, "bob");
+}
+
+static void
+site_start (Site *s, const char *trunk_extra)
+{
+  site_start_with (s, trunk_extra, NULL);
 }
 
 static void
@@ -332,6 +352,45 @@ test_blind_transfer (void)
 }
 
 static void
+test_originate_with_failover (void)
+{
+  /* the first trunk cannot be reached (nothing listens there): the call
+   * goes out through the second, whose far end answers; then the agent */
+  int dead = occ_test_free_sip_port ();
+  int backup = occ_test_free_sip_port ();
+  g_autofree char *more = g_strdup_printf ("[trunk first]\naddress=127.0.0.1:%d\norder=1\n"
+                                           "options-interval=0\ncodecs=PCMU\n"
+                                           "[trunk second]\naddress=127.0.0.1:%d\norder=2\n"
+                                           "options-interval=0\ncodecs=PCMU\n",
+                                           dead, backup);
+  Site s = { 0 };
+  site_start_with (&s, "order=99", more);
+  OccTestSippConfig far = {
+    .scenario = "uas", .port = backup, .service = "+22507000001", .calls = 1, .rtp_meter = TRUE
+  };
+  g_autoptr (OccTestSipp) customer = occ_test_sipp_start (&far);
+  g_assert_nonnull (customer);
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", FALSE);
+  g_autofree char *r = cli (&s, 0, "sip", "originate", "number=+22507000001", "agent=awa", NULL);
+  g_autoptr (JsonObject) o = occ_test_parse_object (r);
+  const char *id = json_object_get_string_member (o, "id");
+  g_assert_true (sip_until (&s, "calls", "\"state\":\"connected\"", 10000));
+  g_usleep (1000000);
+  g_autofree char *id_arg = g_strdup_printf ("id=%s", id);
+  g_autofree char *h = cli (&s, 0, "sip", "hangup", id_arg, NULL);
+  g_assert_cmpint (occ_test_sipp_wait (customer, 10000), ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
+  g_autofree char *ev = events (&s);
+  g_assert_cmpuint (count (ev, "\"trying\""), ==, 2);
+  g_assert_nonnull (strstr (ev, "\"answered\""));
+  g_assert_nonnull (strstr (ev, "\"outbound\""));
+  g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
+  /* nothing to call, nobody to call it with */
+  g_autofree char *bad = cli (&s, 1, "sip", "originate", "number=12;34", NULL);
+  site_stop (&s);
+}
+
+static void
 test_trunk_keepalive (void)
 {
   Site s = { 0 };
@@ -339,25 +398,9 @@ test_trunk_keepalive (void)
   OccTestSippConfig peer = { .scenario = "options-responder", .port = s.trunk_port };
   g_autoptr (OccTestSipp) up = occ_test_sipp_start (&peer);
   g_assert_nonnull (up);
-  gboolean seen_up = FALSE;
-  for (int i = 0; i < 50 && !seen_up; i++)
-    {
-      g_autofree char *t = cli (&s, 0, "sip", "trunks", NULL);
-      seen_up = strstr (t, "\"state\":\"up\"") != NULL;
-      if (!seen_up)
-        g_usleep (200000);
-    }
-  g_assert_true (seen_up);
+  g_assert_true (sip_until (&s, "trunks", "\"state\":\"up\"", 10000));
   occ_test_sipp_stop (up);
-  gboolean seen_down = FALSE;
-  for (int i = 0; i < 200 && !seen_down; i++)
-    {
-      g_autofree char *t = cli (&s, 0, "sip", "trunks", NULL);
-      seen_down = strstr (t, "\"state\":\"down\"") != NULL;
-      if (!seen_down)
-        g_usleep (200000);
-    }
-  g_assert_true (seen_down);
+  g_assert_true (sip_until (&s, "trunks", "\"state\":\"down\"", 40000));
   g_autofree char *ev = events (&s);
   g_assert_nonnull (strstr (ev, "\"sip.trunk.state\""));
   site_stop (&s);
@@ -380,6 +423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/calls/refused", test_refused_calls);
   g_test_add_func ("/sip/calls/hold-and-unhold", test_hold_and_unhold);
   g_test_add_func ("/sip/calls/blind-transfer", test_blind_transfer);
+  g_test_add_func ("/sip/calls/originate-with-failover", test_originate_with_failover);
   g_test_add_func ("/sip/calls/trunk-keepalive", test_trunk_keepalive);
   return g_test_run ();
 }
