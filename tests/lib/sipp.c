@@ -161,6 +161,7 @@ static gboolean
 prepare_files (OccTestSipp *s, const char *name, const char *source, guint hz)
 {
   g_autofree char *data = g_build_filename (s->dir, "data", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (data, 0700), ==, 0);
   g_autofree char *xml = occ_test_read (source);
   if (strchr (name, '/') == NULL && !g_str_has_suffix (name, ".xml"))
     {

@@ -6,38 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MEDIA_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MEDIA_LSAN 1
-#endif
-#endif
-
-#ifdef MEDIA_LSAN
-#include <sanitizer/lsan_interface.h>
-/* GLib's constructor allocates the first block of its quark table, and
- * GLib leaks that block on purpose when the table grows past 2048 quarks
- * (lock-free readers may still use it) — which GStreamer's element
- * classes make it do. The block's stack has no frame LeakSanitizer can
- * name (GLib has no frame pointers), so no suppression can match it: what
- * libraries allocate in their constructors, before this program's own
- * run, is left out instead. Leak checking is on again from the program's
- * constructor (they run after those of the libraries). */
-static void
-lsan_off (void)
-{
-  __lsan_disable ();
-}
-__attribute__ ((section (".preinit_array"), used)) static void (*const lsan_early) (void)
-    = lsan_off;
-
-__attribute__ ((constructor)) static void
-lsan_on (void)
-{
-  __lsan_enable ();
-}
-#endif
+/* (Library constructors' allocations are left out of leak checks by
+ * core/lsan-early.c, linked whole into this program.) */
 
 /* --- the plugin ----------------------------------------------------------------- */
 

@@ -390,6 +390,50 @@ test_originate_with_failover (void)
   site_stop (&s);
 }
 
+/* An INVITE from the trunk with @body (of @ctype) must be answered
+ * @expect. */
+static void
+invite_refused (Site *s, const char *ctype, const char *body, int expect)
+{
+  g_autofree char *src
+      = g_strdup_printf ("%s/tests/plugins/sip/scenarios/invite-refused.xml", SOURCE_ROOT);
+  g_autofree char *text = occ_test_read (src);
+  g_autofree char *code = g_strdup_printf ("%d", expect);
+  const struct {
+    const char *mark;
+    const char *value;
+  } fill[] = { { "@EXPECT@", code }, { "@CTYPE@", ctype }, { "@BODY@", body } };
+  for (guint i = 0; i < G_N_ELEMENTS (fill); i++)
+    {
+      g_auto (GStrv) parts = g_strsplit (text, fill[i].mark, -1);
+      g_free (text);
+      text = g_strjoinv (fill[i].value, parts);
+    }
+  g_autofree char *name = g_strdup_printf ("invite-%d-%u.xml", expect, g_random_int ());
+  occ_test_write (s->dir, name, text);
+  g_autofree char *path = g_build_filename (s->dir, name, NULL);
+  OccTestSippConfig c = { .scenario = path, .remote = s->sip, .calls = 1, .timeout_s = 20 };
+  g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
+}
+
+static void
+test_malformed_invites (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  invite_refused (&s, "application/sdp", "v=0\nthis is not SDP at all\n", 400);
+  invite_refused (&s, "application/sdp",
+                  "v=0\no=x 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n"
+                  "m=audio 4000 RTP/AVP 97\na=rtpmap:97 NOTACODEC/8000\n",
+                  488);
+  invite_refused (&s, "text/plain", "hello", 488);
+  /* and calls still go through */
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", FALSE);
+  OccTestSippConfig c = caller (&s, "uac", "1000");
+  g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
+  site_stop (&s);
+}
+
 static void
 test_trunk_keepalive (void)
 {
@@ -424,6 +468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/calls/hold-and-unhold", test_hold_and_unhold);
   g_test_add_func ("/sip/calls/blind-transfer", test_blind_transfer);
   g_test_add_func ("/sip/calls/originate-with-failover", test_originate_with_failover);
+  g_test_add_func ("/sip/calls/malformed-invites", test_malformed_invites);
   g_test_add_func ("/sip/calls/trunk-keepalive", test_trunk_keepalive);
   return g_test_run ();
 }
