@@ -1,5 +1,6 @@
 /* Shared test helpers; see testlib.h. */
 #include "testlib.h"
+#include "peers.h"
 
 #include <fcntl.h>
 #include <gio/gunixsocketaddress.h>
@@ -110,9 +111,14 @@ spawn (OccTestDaemon *d)
   g_assert_cmpint (fd, >=, 0);
   g_subprocess_launcher_take_stderr_fd (l, fd);
   g_clear_object (&d->proc);
+  /* the daemon goes with the test, even when the test aborts or is
+   * killed (see peers.h) */
+  g_subprocess_launcher_set_child_setup (l, occ_test_guard_child_setup, NULL, NULL);
   d->proc = g_subprocess_launcher_spawn (l, &e, OMNICCD_PATH, "--config", d->conf, "--log-level",
                                          "debug", NULL);
   g_assert_no_error (e);
+  d->pid = (GPid) atoi (g_subprocess_get_identifier (d->proc));
+  occ_test_guard_add (d->pid);
   for (int i = 0; i < 200; i++)
     {
       if (daemon_answers (d))
@@ -177,6 +183,7 @@ occ_test_daemon_stop (OccTestDaemon *d, int signum)
   g_autoptr (GError) e = NULL;
   g_subprocess_wait (d->proc, NULL, &e);
   g_assert_no_error (e);
+  occ_test_guard_remove (d->pid);
   if (g_subprocess_get_if_signaled (d->proc))
     return 128 + g_subprocess_get_term_sig (d->proc);
   return g_subprocess_get_exit_status (d->proc);
@@ -192,6 +199,8 @@ occ_test_daemon_free (OccTestDaemon *d)
       g_subprocess_force_exit (d->proc);
       g_subprocess_wait (d->proc, NULL, NULL);
     }
+  if (d->pid)
+    occ_test_guard_remove (d->pid);
   g_clear_object (&d->proc);
   occ_test_rmtree (d->dir);
   g_free (d->dir);

@@ -27,6 +27,7 @@ typedef struct {
   char *socket; /* control socket */
   char *log;    /* stderr of the daemon */
   GSubprocess *proc;
+  GPid pid; /* guarded: stopped with the test whatever happens */
 } OccTestDaemon;
 
 /* Writes omnicc.conf in a new temporary folder with a plugin path of the
