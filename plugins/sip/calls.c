@@ -177,9 +177,9 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
     }
   if (call->c)
     {
+      /* let go once the CANCEL's 487 arrives (plugin.c) */
       nua_cancel (call->c, TAG_END ());
       nua_handle_bind (call->c, NULL);
-      nua_handle_destroy (call->c);
       call->c = NULL;
       g_hash_table_remove (self->busy_agents, call->transfer_to);
     }
@@ -206,17 +206,18 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
     self->calls_failed++;
   g_hash_table_remove (self->calls, call->id);
   /* the handles go; their last events find no call. One we sent a BYE
-   * on goes when the BYE is answered (see plugin.c). */
+   * or a CANCEL on goes when that is answered (see plugin.c). */
   if (call->a)
     {
       nua_handle_bind (call->a, NULL);
-      if (!(a_up && strcmp (by, "caller") != 0))
+      gboolean ours_pending = strcmp (by, "caller") != 0 && (a_up || call->outbound);
+      if (!ours_pending)
         nua_handle_destroy (call->a);
     }
   if (call->b)
     {
       nua_handle_bind (call->b, NULL);
-      if (!(was == CALL_CONNECTED && strcmp (by, "agent") != 0))
+      if (strcmp (by, "agent") == 0)
         nua_handle_destroy (call->b);
     }
   call->a = call->b = NULL;
@@ -233,9 +234,9 @@ ring_timeout (gpointer data)
   g_message ("call %s: %s did not answer", call->id, call->agent);
   nua_handle_t *b = call->b;
   call->b = NULL;
+  /* let go once the CANCEL's 487 arrives (plugin.c) */
   nua_cancel (b, TAG_END ());
   nua_handle_bind (b, NULL);
-  nua_handle_destroy (b);
   free_leg (call, &call->mb);
   g_hash_table_remove (call->self->busy_agents, call->agent);
   ring_next (call);

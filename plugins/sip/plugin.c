@@ -57,6 +57,18 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
       sip_call_event (self, event, status, phrase, nua, nh, call, sip, tags);
       return;
     case nua_r_invite:
+      if (call == NULL)
+        {
+          /* a leg its call let go while our CANCEL was on its way: an
+           * answer that crossed it is hung up, the rest ends here */
+          if (status >= 200 && status < 300)
+            nua_bye (nh, TAG_END ());
+          else if (status >= 300)
+            nua_handle_destroy (nh);
+          return;
+        }
+      sip_call_event (self, event, status, phrase, nua, nh, call, sip, tags);
+      return;
     case nua_i_refer:
     case nua_i_cancel:
     case nua_i_bye:

@@ -246,7 +246,11 @@ test_no_answer_then_next_and_cancel (void)
   g_assert_cmpint (occ_test_sipp_run (&c, 40000), ==, 0);
   g_autofree char *ev = events (&s);
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
-  occ_test_sipp_stop (awa);
+  /* awa's phone was told to stop ringing (its scenario ends on CANCEL) */
+  int ra = occ_test_sipp_wait (awa, 10000);
+  if (ra != 0)
+    occ_test_sipp_dump (awa);
+  g_assert_cmpint (ra, ==, 0);
   site_stop (&s);
 
   /* the caller gives up while the agent rings: the agent's phone stops */
