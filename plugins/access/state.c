@@ -77,6 +77,7 @@ typedef struct {
   OccStoreCallback done;
   gpointer data;
   char *what;
+  gboolean held; /* a stopping daemon waits for it */
 } Write;
 
 static void
@@ -85,6 +86,9 @@ write_done (GPtrArray *results, const GError *error, gpointer data)
   Write *w = data;
   if (error)
     g_warning ("%s not saved: %s", w->what, error->message);
+  /* (an unloaded plugin's holds were dropped by the core) */
+  if (w->held && w->self->plugin)
+    occ_plugin_release (w->self->plugin);
   if (w->done)
     w->done (results, error, w->data);
   ac_unref (w->self);
@@ -101,6 +105,13 @@ store_write (Access *self, const OccStoreStatement *st, guint n, const char *wha
   w->done = done;
   w->data = data;
   w->what = g_strdup (what);
+  /* a sign-out or a revocation must reach the database before the daemon
+   * stops, or the token would work again after a restart */
+  if (self->plugin)
+    {
+      occ_plugin_hold (self->plugin);
+      w->held = TRUE;
+    }
   self->store->execute (self->store, st, n, n > 1 ? OCC_STORE_TRANSACTION : OCC_STORE_FLAGS_NONE,
                         NULL, write_done, w);
 }
