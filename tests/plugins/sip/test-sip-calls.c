@@ -15,37 +15,14 @@ typedef struct {
   char *sip;      /* "127.0.0.1:PORT" */
 } Site;
 
-static char *cli (Site *s, int expect, ...) G_GNUC_NULL_TERMINATED;
-
-static char *
-cli (Site *s, int expect, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (char *) OMNICC_CLI_PATH);
-  g_ptr_array_add (argv, (char *) "--socket");
-  g_ptr_array_add (argv, s->d->socket);
-  g_ptr_array_add (argv, (char *) "--json");
-  va_list ap;
-  va_start (ap, expect);
-  for (const char *a = va_arg (ap, const char *); a; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  int rc = occ_test_run ((const char *const *) argv->pdata, &out, &err);
-  if (rc != expect)
-    g_error ("omnicc %s: exit %d, expected %d: %s", (char *) argv->pdata[4], rc, expect, err);
-  return out;
-}
-
 /* Asks `omnicc sip VERB` every 100 ms until its answer holds @needle. */
 static gboolean
 sip_until (Site *s, const char *verb, const char *needle, guint timeout_ms)
 {
   for (guint waited = 0; waited <= timeout_ms; waited += 100)
     {
-      g_autofree char *out = cli (s, 0, "sip", verb, NULL);
+      g_autofree char *command = g_strconcat ("sip.", verb, NULL);
+      g_autofree char *out = occ_test_call (s->d, 0, command, NULL);
       if (strstr (out, needle))
         return TRUE;
       g_usleep (100000);
@@ -58,9 +35,9 @@ add_agent (Site *s, const char *login)
 {
   g_autofree char *pw = g_strdup_printf ("login=%s", login);
   g_autofree char *pass = g_strdup_printf ("password=%s-Pass-1234", login);
-  g_autofree char *a = cli (s, 0, "user", "add", pw, pass, NULL);
-  g_autofree char *role = cli (s, 0, "user", "grant", pw, "role=agent", NULL);
-  g_autofree char *o = cli (s, 0, "call", "session.open", pw, pass, NULL);
+  g_autofree char *a = occ_test_call (s->d, 0, "user.add", pw, pass, NULL);
+  g_autofree char *role = occ_test_call (s->d, 0, "user.grant", pw, "role=agent", NULL);
+  g_autofree char *o = occ_test_call (s->d, 0, "session.open", pw, pass, NULL);
 }
 
 static void
@@ -197,7 +174,7 @@ test_basic_call_with_media (void)
   g_assert_cmpuint (count (ev, "\"interaction.connected\""), ==, 1);
   g_assert_nonnull (strstr (ev, "\"normal\",\"caller\""));
   g_assert_nonnull (strstr (ev, "\"media.leg.ended\""));
-  g_autofree char *st = cli (&s, 0, "sip", "status", NULL);
+  g_autofree char *st = occ_test_call (s.d, 0, "sip.status", NULL);
   g_assert_nonnull (strstr (st, "\"calls-answered\":1"));
   g_assert_nonnull (strstr (st, "\"calls-now\":0"));
   site_stop (&s);
@@ -375,13 +352,14 @@ test_originate_with_failover (void)
   g_autoptr (OccTestSipp) customer = occ_test_sipp_start (&far);
   g_assert_nonnull (customer);
   g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", FALSE);
-  g_autofree char *r = cli (&s, 0, "sip", "originate", "number=+22507000001", "agent=awa", NULL);
+  g_autofree char *r
+      = occ_test_call (s.d, 0, "sip.originate", "number=+22507000001", "agent=awa", NULL);
   g_autoptr (JsonObject) o = occ_test_parse_object (r);
   const char *id = json_object_get_string_member (o, "id");
   g_assert_true (sip_until (&s, "calls", "\"state\":\"connected\"", 10000));
   g_usleep (1000000);
   g_autofree char *id_arg = g_strdup_printf ("id=%s", id);
-  g_autofree char *h = cli (&s, 0, "sip", "hangup", id_arg, NULL);
+  g_autofree char *h = occ_test_call (s.d, 0, "sip.hangup", id_arg, NULL);
   g_assert_cmpint (occ_test_sipp_wait (customer, 10000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
   g_autofree char *ev = events (&s);
@@ -390,7 +368,7 @@ test_originate_with_failover (void)
   g_assert_nonnull (strstr (ev, "\"outbound\""));
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
   /* nothing to call, nobody to call it with */
-  g_autofree char *bad = cli (&s, 1, "sip", "originate", "number=12;34", NULL);
+  g_autofree char *bad = occ_test_call (s.d, 1, "sip.originate", "number=12;34", NULL);
   site_stop (&s);
 }
 

@@ -12,30 +12,6 @@ typedef struct {
   int port;
 } Site;
 
-static char *cli (Site *s, int expect, ...) G_GNUC_NULL_TERMINATED;
-
-static char *
-cli (Site *s, int expect, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (char *) OMNICC_CLI_PATH);
-  g_ptr_array_add (argv, (char *) "--socket");
-  g_ptr_array_add (argv, s->d->socket);
-  g_ptr_array_add (argv, (char *) "--json");
-  va_list ap;
-  va_start (ap, expect);
-  for (const char *a = va_arg (ap, const char *); a; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  int rc = occ_test_run ((const char *const *) argv->pdata, &out, &err);
-  if (rc != expect)
-    g_error ("omnicc %s: exit %d, expected %d: %s", (char *) argv->pdata[4], rc, expect, err);
-  return out;
-}
-
 /* Runs sipp with the scenario @name (its @EXPECT@ set to @expect) as
  * @user with @password; the exit status (0: the scenario went through). */
 static int
@@ -88,13 +64,15 @@ site_start (Site *s, const char *sip_extra)
   g_assert_nonnull (s->d);
   /* an agent with a password sign-in (which derives the SIP HA1), and an
    * auditor, who may not register a phone */
-  g_autofree char *a = cli (s, 0, "user", "add", "login=awa", "password=Awa-pass-1234", NULL);
-  g_autofree char *g = cli (s, 0, "user", "grant", "login=awa", "role=agent", NULL);
+  g_autofree char *a
+      = occ_test_call (s->d, 0, "user.add", "login=awa", "password=Awa-pass-1234", NULL);
+  g_autofree char *g = occ_test_call (s->d, 0, "user.grant", "login=awa", "role=agent", NULL);
   g_autofree char *o
-      = cli (s, 0, "call", "session.open", "login=Awa", "password=Awa-pass-1234", NULL);
-  g_autofree char *a2 = cli (s, 0, "user", "add", "login=odile", "password=Odile-pass-1234", NULL);
+      = occ_test_call (s->d, 0, "session.open", "login=Awa", "password=Awa-pass-1234", NULL);
+  g_autofree char *a2
+      = occ_test_call (s->d, 0, "user.add", "login=odile", "password=Odile-pass-1234", NULL);
   g_autofree char *o2
-      = cli (s, 0, "call", "session.open", "login=odile", "password=Odile-pass-1234", NULL);
+      = occ_test_call (s->d, 0, "session.open", "login=odile", "password=Odile-pass-1234", NULL);
 }
 
 static void
@@ -123,7 +101,7 @@ test_register_and_unregister (void)
   Site s = { 0 };
   site_start (&s, NULL);
   g_assert_cmpint (sipp (&s, "register", 200, "awa", "Awa-pass-1234", "120", "awa@"), ==, 0);
-  g_autofree char *regs = cli (&s, 0, "sip", "registrations", NULL);
+  g_autofree char *regs = occ_test_call (s.d, 0, "sip.registrations", NULL);
   g_assert_nonnull (strstr (regs, "\"login\":\"awa\""));
   g_assert_nonnull (strstr (regs, "\"transport\":\"udp\""));
   g_assert_nonnull (strstr (regs, "\"user-agent\":\"sipp-test\""));
@@ -151,18 +129,18 @@ test_refusals (void)
   g_assert_cmpint (sipp (&s, "register", 403, "awa", "wrong-password", "120", "awa@"), ==, 0);
   g_assert_cmpint (sipp (&s, "register", 403, "nobody", "whatever", "120", "nobody@"), ==, 0);
   g_assert_cmpint (sipp (&s, "register", 403, "odile", "Odile-pass-1234", "120", "odile@"), ==, 0);
-  g_autofree char *regs = cli (&s, 0, "sip", "registrations", NULL);
+  g_autofree char *regs = occ_test_call (s.d, 0, "sip.registrations", NULL);
   g_assert_cmpstr (g_strstrip (regs), ==, "[]");
   /* a To without a user: 400, before any challenge */
   g_assert_cmpint (sipp (&s, "register-unauthenticated", 400, "awa", "x", "120", ""), ==, 0);
   /* a disabled account cannot register, even with its password */
   g_assert_cmpint (sipp (&s, "register", 200, "awa", "Awa-pass-1234", "120", "awa@"), ==, 0);
-  g_autofree char *d = cli (&s, 0, "user", "disable", "login=awa", NULL);
+  g_autofree char *d = occ_test_call (s.d, 0, "user.disable", "login=awa", NULL);
   g_assert_cmpint (sipp (&s, "register", 403, "awa", "Awa-pass-1234", "120", "awa@"), ==, 0);
   /* the fourth failure from this address blocks it, right password or not */
-  g_autofree char *e = cli (&s, 0, "user", "enable", "login=awa", NULL);
+  g_autofree char *e = occ_test_call (s.d, 0, "user.enable", "login=awa", NULL);
   g_assert_cmpint (sipp (&s, "register-unauthenticated", 403, "awa", "x", "120", "awa@"), ==, 0);
-  g_autofree char *st = cli (&s, 0, "sip", "status", NULL);
+  g_autofree char *st = occ_test_call (s.d, 0, "sip.status", NULL);
   g_assert_nonnull (strstr (st, "\"registers-refused\":4"));
   site_stop (&s);
 }
