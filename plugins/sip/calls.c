@@ -48,7 +48,8 @@ struct _SipCall {
   gboolean party_answered; /* outbound: the called party answered */
   GPtrArray *trunks;       /* outbound: SipTrunk* still to try, in order */
   char *caller_id;
-  gint64 started; /* monotonic µs */
+  char *contact_a; /* our Contact towards a (NULL: the stack's) */
+  gint64 started;  /* monotonic µs */
   gint64 answered;
   guint tried;
 };
@@ -68,6 +69,7 @@ call_free (SipCall *call)
   g_free (call->agent);
   g_free (call->transfer_to);
   g_free (call->caller_id);
+  g_free (call->contact_a);
   g_clear_pointer (&call->trunks, g_ptr_array_unref);
   sip_unref (call->self);
   g_free (call);
@@ -287,8 +289,10 @@ ring_next (SipCall *call)
       /* a phone behind NAT is reached where its REGISTER came from */
       g_autofree char *via
           = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
-      nua_invite (call->b, NUTAG_PROXY (via), SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-                  SIPTAG_PAYLOAD_STR (offer), TAG_END ());
+      const char *ours = sip_contact_for (self, contact->transport);
+      nua_invite (call->b, NUTAG_PROXY (via), TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+                  SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer),
+                  TAG_END ());
       call->state = CALL_RINGING;
       call->ring_timer = g_timeout_add_seconds (call->ring_timeout_s, ring_timeout, call);
       publish (call, OCC_EVENT_INTERACTION_OFFERED,
@@ -324,6 +328,7 @@ agent_answered (SipCall *call, const sip_t *sip)
   call->ring_timer = 0;
   if (!call->outbound)
     nua_respond (call->a, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+                 TAG_IF (call->contact_a, SIPTAG_CONTACT_STR (call->contact_a)),
                  SIPTAG_PAYLOAD_STR (call->answer_a), TAG_END ());
   call->state = CALL_CONNECTED;
   call->answered = g_get_monotonic_time ();
@@ -377,6 +382,7 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
   call->to = g_steal_pointer (&to);
   call->started = g_get_monotonic_time ();
   call->a = nh;
+  call->contact_a = g_strdup (sip_contact_for (self, sip_transport_of (sip)));
   nua_handle_bind (nh, call);
   g_hash_table_insert (self->calls, call->id, call);
   self->calls_in++;
@@ -417,7 +423,8 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
            g_variant_new_parsed ("(%s, 'agent', %s, @a{sv} {})", call->id, route->name));
   call->agents = g_strdupv (route->agents);
   call->ring_timeout_s = route->ring_timeout_s;
-  nua_respond (nh, SIP_180_RINGING, NUTAG_WITH_THIS (nua), TAG_END ());
+  nua_respond (nh, SIP_180_RINGING, NUTAG_WITH_THIS (nua),
+               TAG_IF (call->contact_a, SIPTAG_CONTACT_STR (call->contact_a)), TAG_END ());
   ring_next (call);
 }
 
@@ -438,8 +445,10 @@ reinvite (SipCall *call, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
                    TAG_END ());
       return;
     }
-  nua_respond (nh, SIP_200_OK, NUTAG_WITH_THIS (nua), SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-               SIPTAG_PAYLOAD_STR (answer), TAG_END ());
+  const char *ours = sip_contact_for (call->self, sip_transport_of (sip));
+  nua_respond (nh, SIP_200_OK, NUTAG_WITH_THIS (nua), TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+               SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (answer),
+               TAG_END ());
 }
 
 /* --- blind transfer by the agent (REFER) ------------------------------------------------------ */
@@ -511,7 +520,9 @@ refer (SipCall *call, nua_t *nua, nua_handle_t *nh, const sip_t *sip, tagi_t tag
   /* the REFER's subscription, which nua keeps informed of c's progress */
   sip_event_t const *refer_event = NULL;
   tl_gets (tags, NUTAG_REFER_EVENT_REF (refer_event), TAG_END ());
+  const char *ours = sip_contact_for (self, contact->transport);
   nua_invite (call->c, NUTAG_PROXY (via), NUTAG_NOTIFY_REFER (nh),
+              TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
               TAG_IF (refer_event, NUTAG_REFER_EVENT (refer_event)),
               SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer), TAG_END ());
   g_message ("call %s: %s transfers the caller to %s", call->id, call->agent, login);
@@ -614,7 +625,9 @@ dial_next_trunk (SipCall *call)
           = g_strdup_printf ("sip:%s@%s;transport=%s", call->to, t->address, t->transport);
       call->a = nua_handle (self->nua, call, NUTAG_URL (url), SIPTAG_TO_STR (to),
                             SIPTAG_FROM_STR (from), TAG_END ());
-      nua_invite (call->a, SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer),
+      const char *ours = sip_contact_for (self, t->transport);
+      nua_invite (call->a, TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+                  SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer),
                   TAG_END ());
       call->state = CALL_DIALING;
       progress (call, "trying", 0, NULL);

@@ -25,8 +25,48 @@ sip_unref (Sip *self)
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->busy_agents);
   sip_config_clear (&self->config);
+  g_free (self->contact_udp);
+  g_free (self->contact_tcp);
+  g_free (self->contact_tls);
   memset (self->secret, 0, sizeof self->secret);
   g_free (self);
+}
+
+const char *
+sip_transport_of (const sip_t *sip)
+{
+  const char *proto = sip && sip->sip_via ? sip->sip_via->v_protocol : NULL;
+  if (proto && g_str_has_suffix (proto, "/TLS"))
+    return "tls";
+  if (proto && g_str_has_suffix (proto, "/TCP"))
+    return "tcp";
+  return "udp";
+}
+
+const char *
+sip_contact_for (Sip *self, const char *transport)
+{
+  if (g_strcmp0 (transport, "tls") == 0)
+    return self->contact_tls;
+  if (g_strcmp0 (transport, "tcp") == 0)
+    return self->contact_tcp;
+  return self->contact_udp;
+}
+
+/* "<sip:HOST:PORT;transport=T>" from a listen URL "sip[s]:HOST:PORT", or
+ * NULL when it names every address (the stack picks one then). */
+static char *
+contact_of (const char *listen, const char *transport)
+{
+  const char *hostport = strchr (listen, ':') + 1;
+  if (g_str_has_prefix (hostport, "*") || g_str_has_prefix (hostport, "0.0.0.0")
+      || g_str_has_prefix (hostport, "[::]") || strpbrk (hostport, ";?>") != NULL)
+    return NULL;
+  if (strcmp (transport, "tls") == 0)
+    return g_strdup_printf ("<sips:%s>", hostport);
+  if (strcmp (transport, "tcp") == 0)
+    return g_strdup_printf ("<sip:%s;transport=tcp>", hostport);
+  return g_strdup_printf ("<sip:%s>", hostport);
 }
 
 static void
@@ -166,6 +206,10 @@ sip_load (OccPlugin *plugin, GError **error)
       sip_unref (self);
       return OCC_LOAD_FAILED;
     }
+  self->contact_udp = contact_of (self->config.listen, "udp");
+  self->contact_tcp = contact_of (self->config.listen, "tcp");
+  if (self->config.listen_tls)
+    self->contact_tls = contact_of (self->config.listen_tls, "tls");
   if (getrandom (self->secret, sizeof self->secret, 0) != sizeof self->secret)
     g_error ("getrandom: %s", g_strerror (errno));
 

@@ -125,17 +125,6 @@ sip_source_of (nua_t *nua, char **addr_port, char **host)
     }
 }
 
-static const char *
-transport_of (const sip_t *sip)
-{
-  const char *proto = sip->sip_via ? sip->sip_via->v_protocol : NULL;
-  if (proto && g_str_has_suffix (proto, "/TLS"))
-    return "tls";
-  if (proto && g_str_has_suffix (proto, "/TCP"))
-    return "tcp";
-  return "udp";
-}
-
 static gboolean
 blocked (Sip *self, const char *host)
 {
@@ -537,7 +526,7 @@ sip_registrar_request (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip
   p->login = g_steal_pointer (&login);
   p->source = g_steal_pointer (&source);
   p->host = g_steal_pointer (&host);
-  p->transport = g_strdup (transport_of (sip));
+  p->transport = g_strdup (sip_transport_of (sip));
   p->params = params;
   nua_save_event (nua, p->saved);
   g_hash_table_add (self->pending, p);

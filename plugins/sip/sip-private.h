@@ -93,10 +93,19 @@ struct _Sip {
   GHashTable *pending;       /* requests waiting for the access service */
   guint64 registers_ok, registers_refused, challenges;
   OccVoiceService voice;
+  /* our Contact for each transport ("<sip:ADDR:PORT;transport=tcp>"…),
+   * NULL where we do not listen or listen on every address */
+  char *contact_udp, *contact_tcp, *contact_tls;
 };
 
 Sip *sip_ref (Sip *self);
 void sip_unref (Sip *self);
+/* The transport a request came over: udp, tcp or tls (its top Via). */
+const char *sip_transport_of (const sip_t *sip);
+/* Our Contact for a dialog over @transport (udp, tcp, tls), or NULL to let
+ * the stack choose. With both sip: and sips: listeners, sofia-sip would
+ * otherwise offer the sips: one to a plain trunk. */
+const char *sip_contact_for (Sip *self, const char *transport);
 
 /* config.c */
 extern const OccConfigKey sip_config_schema[];

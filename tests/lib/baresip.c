@@ -329,6 +329,10 @@ write_config (OccTestBaresip *b, const OccTestBaresipConfig *c, const char *data
                           "snd_path %s\n"
                           "ctrl_tcp_listen 127.0.0.1:%d\n",
                           b->sip_port, tone, b->recordings, b->ctrl_port);
+  if (c->cafile)
+    g_string_append_printf (conf, "sip_cafile %s\n", c->cafile);
+  if (c->mediaenc)
+    g_string_append (conf, "module srtp.so\n");
   for (guint i = 0; c->config && c->config[i]; i++)
     g_string_append_printf (conf, "%s\n", c->config[i]);
   occ_test_write (data, "config", conf->str);
@@ -336,15 +340,17 @@ write_config (OccTestBaresip *b, const OccTestBaresipConfig *c, const char *data
 
   const char *user = c->user ? c->user : "agent";
   const char *answer = c->auto_answer ? "auto" : "manual";
+  g_autofree char *mediaenc
+      = c->mediaenc ? g_strdup_printf (";mediaenc=%s", c->mediaenc) : g_strdup ("");
   g_autofree char *account = NULL;
   if (c->registrar)
     account = g_strdup_printf (
         "<%s;transport=%s>;auth_user=%s;auth_pass=%s;regint=%u;"
-        "answermode=%s\n",
+        "answermode=%s%s\n",
         b->aor, c->transport ? c->transport : "udp", c->auth_user ? c->auth_user : user,
-        c->password ? c->password : "password", c->regint ? c->regint : 3600, answer);
+        c->password ? c->password : "password", c->regint ? c->regint : 3600, answer, mediaenc);
   else
-    account = g_strdup_printf ("<%s>;regint=0;answermode=%s\n", b->aor, answer);
+    account = g_strdup_printf ("<%s>;regint=0;answermode=%s%s\n", b->aor, answer, mediaenc);
   occ_test_write (data, "accounts", account);
 }
 

@@ -23,7 +23,9 @@ typedef struct {
   const char *auth_user;     /* default: .user */
   const char *password;      /* default "password" */
   guint regint;              /* registration interval in seconds (default 3600) */
-  const char *transport;     /* "udp" (default) or "tcp", towards the registrar */
+  const char *transport;     /* "udp" (default), "tcp" or "tls", towards the registrar */
+  const char *cafile;        /* TLS: the CA that signed the registrar's certificate */
+  const char *mediaenc;      /* "srtp-mand", "srtp" (SDES, RFC 4568) or NULL: plain RTP */
   gboolean auto_answer;      /* answer incoming calls by itself */
   guint tone_hz;             /* the tone it sends in calls (default 440) */
   const char *const *config; /* more lines for its config file, NULL-terminated */
