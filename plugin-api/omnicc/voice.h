@@ -42,7 +42,8 @@ struct _OccVoiceService {
   /* Places a call to @number through the trunks in their order, skipping
    * those known to be down; a trunk that answers 5xx or 408, or cannot be
    * reached, gives way to the next. @caller_id: the number presented
-   * (NULL: the trunk's caller-id). When the called party answers, @agent
+   * (NULL: the trunk's caller-id; "anonymous": withheld — From anonymous,
+   * Privacy: id, the trunk's caller-id only in P-Asserted-Identity). When the called party answers, @agent
    * (a login, may be NULL) is rung and bridged. Returns the interaction
    * id (transfer full); the outcome comes on the bus. */
   char *(*originate) (const OccVoiceService *self, const char *number, const char *caller_id,

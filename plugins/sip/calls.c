@@ -10,6 +10,7 @@
  * agent's leg (b) one we create; both carry the call as their magic. */
 #include "sip-private.h"
 
+#include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag.h>
@@ -27,8 +28,10 @@ struct _SipCall {
   Sip *self;
   char *id;
   char *trunk;
-  char *from; /* the caller's number */
-  char *to;   /* the called number */
+  char *from;        /* the caller's number */
+  char *display;     /* the caller's name as the trunk gave it, or NULL */
+  gboolean withheld; /* the caller asked not to be shown (Privacy, anonymous) */
+  char *to;          /* the called number */
   nua_handle_t *a;
   nua_handle_t *b;
   nua_handle_t *c; /* a blind transfer's new agent leg, while it rings */
@@ -52,6 +55,8 @@ struct _SipCall {
   gint64 started;  /* monotonic µs */
   gint64 answered;
   guint tried;
+  guint auth_tries; /* outbound: challenges answered on this trunk */
+  gboolean early;   /* the ringing agent's early media is bridged to the caller */
 };
 
 static void call_end (SipCall *call, const char *reason, const char *by, int status);
@@ -63,6 +68,7 @@ call_free (SipCall *call)
   g_free (call->id);
   g_free (call->trunk);
   g_free (call->from);
+  g_free (call->display);
   g_free (call->to);
   g_free (call->answer_a);
   g_strfreev (call->agents);
@@ -132,6 +138,15 @@ free_leg (SipCall *call, OccMediaLeg **leg)
   if (*leg)
     call->self->media->leg_free (*leg);
   *leg = NULL;
+}
+
+/* The ringing agent's leg is let go (no answer, refusal): its media goes,
+ * early media with it (freeing a leg unbridges it). */
+static void
+agent_leg_gone (SipCall *call)
+{
+  call->early = FALSE;
+  free_leg (call, &call->mb);
 }
 
 /* --- events ---------------------------------------------------------------------------------- */
@@ -239,7 +254,7 @@ ring_timeout (gpointer data)
   /* let go once the CANCEL's 487 arrives (plugin.c) */
   nua_cancel (b, TAG_END ());
   nua_handle_bind (b, NULL);
-  free_leg (call, &call->mb);
+  agent_leg_gone (call);
   g_hash_table_remove (call->self->busy_agents, call->agent);
   ring_next (call);
   return G_SOURCE_REMOVE;
@@ -252,6 +267,20 @@ max_duration (gpointer data)
   call->max_timer = 0;
   call_end (call, "timeout", "system", 200);
   return G_SOURCE_REMOVE;
+}
+
+#define ANONYMOUS_FROM "\"Anonymous\" <sip:anonymous@anonymous.invalid>"
+
+/* Who the agent's phone shows: the caller's name and number, or
+ * Anonymous when the caller withheld them (transfer full). */
+static char *
+agent_leg_from (SipCall *call)
+{
+  if (call->withheld || call->from[0] == '\0')
+    return g_strdup (ANONYMOUS_FROM);
+  if (call->display)
+    return g_strdup_printf ("\"%s\" <sip:%s@omnicc>", call->display, call->from);
+  return g_strdup_printf ("<sip:%s@omnicc>", call->from);
 }
 
 /* Rings the next agent of the route who is registered and free. */
@@ -282,7 +311,7 @@ ring_next (SipCall *call)
       call->tried++;
       g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
       g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
-      g_autofree char *from = g_strdup_printf ("<sip:%s@omnicc>", call->from);
+      g_autofree char *from = agent_leg_from (call);
       g_autofree char *target = g_strdup (contact->contact);
       call->b = nua_handle (self->nua, call, NUTAG_URL (target), SIPTAG_TO_STR (to),
                             SIPTAG_FROM_STR (from), TAG_END ());
@@ -304,14 +333,41 @@ ring_next (SipCall *call)
   return;
 }
 
+/* The ringing agent's side sends media before answering (183 with SDP:
+ * an announcement, a ringback of its own): the caller hears it — we
+ * bridge now and tell the caller 183 with our answer. */
+static void
+agent_early_media (SipCall *call, const sip_t *sip)
+{
+  Sip *self = call->self;
+  g_autoptr (GError) e = NULL;
+  const char *sdp = sdp_of (sip);
+  if (call->early || sdp == NULL || call->outbound)
+    return;
+  if (!self->media->leg_accept_answer (call->mb, sdp, &e)
+      || !self->media->bridge (call->ma, call->mb, &e))
+    {
+      g_message ("call %s: %s's early media is not usable: %s", call->id, call->agent, e->message);
+      return;
+    }
+  call->early = TRUE;
+  nua_respond (call->a, SIP_183_SESSION_PROGRESS, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+               TAG_IF (call->contact_a, SIPTAG_CONTACT_STR (call->contact_a)),
+               SIPTAG_PAYLOAD_STR (call->answer_a), TAG_END ());
+  g_message ("call %s: early media from %s", call->id, call->agent);
+}
+
 static void
 agent_answered (SipCall *call, const sip_t *sip)
 {
   Sip *self = call->self;
   g_autoptr (GError) e = NULL;
   const char *sdp = sdp_of (sip);
-  if (sdp == NULL || !self->media->leg_accept_answer (call->mb, sdp, &e)
-      || !self->media->bridge (call->ma, call->mb, &e))
+  /* after early media the SDP answer is already in (RFC 3261 13.2.1:
+   * the 200 repeats it) */
+  if (!call->early
+      && (sdp == NULL || !self->media->leg_accept_answer (call->mb, sdp, &e)
+          || !self->media->bridge (call->ma, call->mb, &e)))
     {
       g_warning ("call %s: %s answered without usable media: %s", call->id, call->agent,
                  e ? e->message : "no SDP");
@@ -319,7 +375,7 @@ agent_answered (SipCall *call, const sip_t *sip)
       nua_handle_bind (call->b, NULL);
       nua_handle_destroy (call->b);
       call->b = NULL;
-      free_leg (call, &call->mb);
+      agent_leg_gone (call);
       g_hash_table_remove (self->busy_agents, call->agent);
       return ring_next (call);
     }
@@ -369,9 +425,24 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
   g_autofree char *to = sip_number_from_user (ruri && ruri->url_user ? ruri->url_user
                                               : sip->sip_to          ? sip->sip_to->a_url->url_user
                                                                      : NULL);
-  g_autofree char *from = sip_number_from_user (sip->sip_from && sip->sip_from->a_url->url_user
-                                                    ? sip->sip_from->a_url->url_user
-                                                    : "anonymous");
+  /* the caller: the trunk's P-Asserted-Identity (a trunk is trusted to
+   * assert it), else the From */
+  const sip_p_asserted_identity_t *pai = sip_p_asserted_identity (sip);
+  const url_t *who = pai ? pai->paid_url : sip->sip_from ? sip->sip_from->a_url : NULL;
+  const char *user = who == NULL                ? NULL
+                     : who->url_user            ? who->url_user
+                     : who->url_type == url_tel ? who->url_host
+                                                : NULL;
+  g_autofree char *from = sip_number_from_user (user);
+  gboolean withheld = from == NULL;
+  for (guint i = 0;
+       sip->sip_privacy && sip->sip_privacy->priv_values && sip->sip_privacy->priv_values[i]; i++)
+    {
+      const char *v = sip->sip_privacy->priv_values[i];
+      if (g_ascii_strcasecmp (v, "id") == 0 || g_ascii_strcasecmp (v, "user") == 0
+          || g_ascii_strcasecmp (v, "header") == 0)
+        withheld = TRUE;
+    }
   if (to == NULL)
     return refuse (nua, nh, 404, "Not a number");
   SipCall *call = g_new0 (SipCall, 1);
@@ -379,6 +450,10 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
   call->id = g_uuid_string_random ();
   call->trunk = g_strdup (trunk->name);
   call->from = from ? g_steal_pointer (&from) : g_strdup ("anonymous");
+  call->withheld = withheld;
+  call->display = sip_display_name (pai ? pai->paid_display : NULL);
+  if (call->display == NULL && sip->sip_from)
+    call->display = sip_display_name (sip->sip_from->a_display);
   call->to = g_steal_pointer (&to);
   call->started = g_get_monotonic_time ();
   call->a = nh;
@@ -399,6 +474,9 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
   g_variant_dict_init (&d, NULL);
   g_variant_dict_insert (&d, "sip-call-id", "s", sip_call_id);
   g_variant_dict_insert (&d, "source", "s", source);
+  g_variant_dict_insert (&d, "withheld", "b", withheld);
+  if (call->display)
+    g_variant_dict_insert (&d, "display-name", "s", call->display);
   publish (call, OCC_EVENT_INTERACTION_NEW,
            g_variant_new ("(ssssss@a{sv})", call->id, "voice", "inbound", call->from, call->to,
                           trunk->name, g_variant_dict_end (&d)));
@@ -512,7 +590,7 @@ refer (SipCall *call, nua_t *nua, nua_handle_t *nh, const sip_t *sip, tagi_t tag
   call->transfer_to = g_strdup (login);
   g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
   g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
-  g_autofree char *from = g_strdup_printf ("<sip:%s@omnicc>", call->from);
+  g_autofree char *from = agent_leg_from (call);
   g_autofree char *via
       = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
   call->c = nua_handle (self->nua, call, NUTAG_URL (contact->contact), SIPTAG_TO_STR (to),
@@ -618,15 +696,25 @@ dial_next_trunk (SipCall *call)
         }
       g_free (call->trunk);
       call->trunk = g_strdup (t->name);
-      const char *cid = call->caller_id ? call->caller_id : t->caller_id;
+      /* presentation: the call's number or the trunk's; withheld, the
+       * operator still gets the trunk's in P-Asserted-Identity */
+      const char *cid = call->withheld    ? t->caller_id
+                        : call->caller_id ? call->caller_id
+                                          : t->caller_id;
       g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", call->to, t->address);
-      g_autofree char *from = g_strdup_printf ("<sip:%s@omnicc>", cid ? cid : "anonymous");
+      g_autofree char *from = call->withheld || cid == NULL
+                                  ? g_strdup (ANONYMOUS_FROM)
+                                  : g_strdup_printf ("<sip:%s@%s>", cid, t->from_domain);
+      g_autofree char *pai = cid ? g_strdup_printf ("<sip:%s@%s>", cid, t->from_domain) : NULL;
       g_autofree char *url
           = g_strdup_printf ("sip:%s@%s;transport=%s", call->to, t->address, t->transport);
       call->a = nua_handle (self->nua, call, NUTAG_URL (url), SIPTAG_TO_STR (to),
                             SIPTAG_FROM_STR (from), TAG_END ());
       const char *ours = sip_contact_for (self, t->transport);
+      call->auth_tries = 0;
       nua_invite (call->a, TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+                  TAG_IF (pai, SIPTAG_P_ASSERTED_IDENTITY_STR (pai)),
+                  TAG_IF (call->withheld || cid == NULL, SIPTAG_PRIVACY_STR ("id")),
                   SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer),
                   TAG_END ());
       call->state = CALL_DIALING;
@@ -663,7 +751,9 @@ dialed (SipCall *call, int status, const char *phrase, const sip_t *sip)
   if (status >= 200 && status < 300)
     return party_answered (call, sip);
   /* the trunk failed us, not the called party: the next trunk */
+  /* (401/407 here: our credentials were refused) */
   gboolean trunk_fault = status == 408 || status == 503 || status == 500 || status >= 900
+                         || status == 401 || status == 407
                          || (status >= 500 && status < 600 && status != 503 && status != 600);
   if (trunk_fault)
     {
@@ -687,7 +777,8 @@ voice_originate (const OccVoiceService *service, const char *number, const char 
 {
   Sip *self = (Sip *) ((char *) service - G_STRUCT_OFFSET (Sip, voice));
   g_autofree char *to = sip_number_from_user (number);
-  if (to == NULL || (caller_id && !sip_number_is_valid (caller_id)))
+  gboolean withheld = g_strcmp0 (caller_id, "anonymous") == 0;
+  if (to == NULL || (caller_id && !withheld && !sip_number_is_valid (caller_id)))
     {
       g_set_error (error, OCC_VOICE_ERROR, OCC_VOICE_ERROR_INVALID, "“%s” is not a number to call",
                    number ? number : "");
@@ -705,7 +796,8 @@ voice_originate (const OccVoiceService *service, const char *number, const char 
   call->outbound = TRUE;
   call->to = g_steal_pointer (&to);
   call->from = g_strdup (caller_id ? caller_id : "");
-  call->caller_id = g_strdup (caller_id);
+  call->withheld = withheld;
+  call->caller_id = withheld ? NULL : g_strdup (caller_id);
   call->started = g_get_monotonic_time ();
   if (agent)
     {
@@ -774,6 +866,9 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
         {
           if (status == 180 || status == 183)
             progress (call, "ringing", status, phrase);
+          else if ((status == 401 || status == 407) && call->auth_tries++ < 2
+                   && sip_trunk_authenticate (sip_trunk_by_name (self, call->trunk), nh, sip))
+            g_debug ("call %s: trunk %s asked for credentials", call->id, call->trunk);
           else if (status >= 200)
             dialed (call, status, phrase, sip);
           break;
@@ -788,7 +883,9 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
         }
       if (nh != call->b || call->state != CALL_RINGING)
         break;
-      if (status >= 200 && status < 300)
+      if ((status == 180 || status == 183) && sdp_of (sip))
+        agent_early_media (call, sip);
+      else if (status >= 200 && status < 300)
         agent_answered (call, sip);
       else if (status >= 300)
         {
@@ -799,7 +896,7 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
           nua_handle_bind (call->b, NULL);
           nua_handle_destroy (call->b);
           call->b = NULL;
-          free_leg (call, &call->mb);
+          agent_leg_gone (call);
           g_hash_table_remove (self->busy_agents, call->agent);
           ring_next (call);
         }

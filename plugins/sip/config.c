@@ -45,7 +45,25 @@ const OccConfigKey sip_config_schema[] = {
   { "trunk *", "transport", OCC_CONFIG_STRING, 0, 0, "udp (default), tcp or tls." },
   { "trunk *", "inbound-from", OCC_CONFIG_STRING_LIST, 0, 0,
     "Addresses whose INVITEs come from this trunk (default: the address's host)." },
-  { "trunk *", "caller-id", OCC_CONFIG_STRING, 0, 0, "Number presented on outbound calls." },
+  { "trunk *", "caller-id", OCC_CONFIG_STRING, 0, 0,
+    "Number presented on outbound calls (From and P-Asserted-Identity) unless the call gives "
+    "its own." },
+  { "trunk *", "from-domain", OCC_CONFIG_STRING, 0, 0,
+    "Host part of the From and P-Asserted-Identity of outbound calls (default: the address's "
+    "host)." },
+  { "trunk *", "username", OCC_CONFIG_STRING, 0, 0,
+    "Our user at the operator: digest credentials for challenged INVITEs and REGISTERs, and "
+    "the registered address's user." },
+  { "trunk *", "password", OCC_CONFIG_STRING, 0, 0,
+    "The digest password (prefer password-file: the configuration is more widely readable)." },
+  { "trunk *", "password-file", OCC_CONFIG_STRING, 0, 0,
+    "A file holding the digest password (its first line), readable by omnicc only." },
+  { "trunk *", "register", OCC_CONFIG_BOOL, 0, 0,
+    "Register sip:USERNAME@HOST with the operator, refreshed before it expires (default "
+    "false)." },
+  { "trunk *", "register-expires", OCC_CONFIG_INT, 60, 86400,
+    "Registration time asked for, seconds (default 600); a failed registration is retried "
+    "every 30 s." },
   { "trunk *", "codecs", OCC_CONFIG_STRING_LIST, 0, 0,
     "Codecs in order of preference (default: the media plugin's)." },
   { "trunk *", "srtp", OCC_CONFIG_STRING, 0, 0, "off (default), optional or required." },
@@ -71,6 +89,12 @@ trunk_free (SipTrunk *t)
   g_free (t->transport);
   g_strfreev (t->inbound_from);
   g_free (t->caller_id);
+  g_free (t->from_domain);
+  g_free (t->username);
+  if (t->password)
+    memset (t->password, 0, strlen (t->password));
+  g_free (t->password);
+  g_free (t->registration);
   g_strfreev (t->codecs);
   g_free (t->last_reason);
   g_free (t);
@@ -127,8 +151,31 @@ read_trunk (SipConfig *c, GKeyFile *f, const char *group, GError **error)
   t->order = g_key_file_has_key (f, group, "order", NULL)
                  ? (guint) g_key_file_get_integer (f, group, "order", NULL)
                  : 100;
+  t->username = g_key_file_get_string (f, group, "username", NULL);
+  t->password = g_key_file_get_string (f, group, "password", NULL);
+  g_autofree char *password_file = g_key_file_get_string (f, group, "password-file", NULL);
+  t->register_ = g_key_file_get_boolean (f, group, "register", NULL);
+  t->register_expires_s = g_key_file_has_key (f, group, "register-expires", NULL)
+                              ? (guint) g_key_file_get_integer (f, group, "register-expires", NULL)
+                              : 600;
   g_autofree char *srtp = g_key_file_get_string (f, group, "srtp", NULL);
   const char *problem = NULL;
+  g_autoptr (GError) file_error = NULL;
+  if (password_file && t->password == NULL)
+    {
+      g_autofree char *text = NULL;
+      if (g_file_get_contents (g_strstrip (password_file), &text, NULL, &file_error))
+        {
+          t->password = g_strndup (text, strcspn (text, "\r\n"));
+          memset (text, 0, strlen (text));
+        }
+      else
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[%s] password-file: %s", group, file_error->message);
+          return FALSE;
+        }
+    }
   if (t->address == NULL || strchr (g_strstrip (t->address), ':') == NULL
       || strpbrk (t->address, " <>;\"") != NULL)
     problem = "address: HOST:PORT is needed";
@@ -138,17 +185,34 @@ read_trunk (SipConfig *c, GKeyFile *f, const char *group, GError **error)
     problem = "srtp: off, optional or required";
   else if (t->caller_id && !sip_number_is_valid (g_strstrip (t->caller_id)))
     problem = "caller-id: not a number";
+  else if (password_file && g_key_file_has_key (f, group, "password", NULL))
+    problem = "password and password-file: give one";
+  else if ((t->username == NULL) != (t->password == NULL))
+    problem = "username and a password go together";
+  else if (t->username && (!*g_strstrip (t->username) || strpbrk (t->username, " <>@:;\"\\")))
+    problem = "username: no spaces, <>@:;, quotes or backslashes";
+  else if (t->password && strpbrk (t->password, "\"\\"))
+    problem = "password: no quotes or backslashes (sofia-sip's credential syntax)";
+  else if (t->register_ && t->username == NULL)
+    problem = "register needs a username and a password";
   if (problem)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "[%s] %s", group,
                    problem);
       return FALSE;
     }
+  g_autofree char *host = g_strndup (t->address, strrchr (t->address, ':') - t->address);
   if (t->inbound_from[0] == NULL)
     {
       g_strfreev (t->inbound_from);
-      g_autofree char *host = g_strndup (t->address, strrchr (t->address, ':') - t->address);
       t->inbound_from = g_strdupv ((char **) (const char *const[]){ host, NULL });
+    }
+  t->from_domain = g_key_file_get_string (f, group, "from-domain", NULL);
+  if (t->from_domain == NULL || !*g_strstrip (t->from_domain)
+      || strpbrk (t->from_domain, " <>@;\"") != NULL)
+    {
+      g_free (t->from_domain);
+      t->from_domain = g_steal_pointer (&host);
     }
   return TRUE;
 }

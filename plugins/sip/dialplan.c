@@ -88,3 +88,37 @@ sip_number_from_user (const char *user)
     }
   return g_string_free (s, FALSE);
 }
+
+char *
+sip_display_name (const char *raw)
+{
+  if (raw == NULL)
+    return NULL;
+  g_autofree char *valid = g_utf8_make_valid (raw, -1);
+  const char *c = valid;
+  gsize len = strlen (valid);
+  if (len >= 2 && valid[0] == '"' && valid[len - 1] == '"')
+    {
+      c++;
+      len -= 2;
+    }
+  GString *s = g_string_new (NULL);
+  glong chars = 0;
+  for (const char *end = c + len; c < end && chars < SIP_MAX_DISPLAY; c = g_utf8_next_char (c))
+    {
+      gunichar u = g_utf8_get_char (c);
+      if (u == '\\' && c + 1 < end)
+        u = g_utf8_get_char (++c); /* a quoted-pair: the character itself */
+      if (u == '"' || u == '\\' || g_unichar_iscntrl (u))
+        continue;
+      g_string_append_unichar (s, u);
+      chars++;
+    }
+  g_strstrip (s->str);
+  if (s->str[0] == '\0')
+    {
+      g_string_free (s, TRUE);
+      return NULL;
+    }
+  return g_string_free (s, FALSE);
+}

@@ -28,3 +28,9 @@ const SipRoute *sip_dialplan_match (GPtrArray *routes, const char *number);
 /* The number in a SIP URI's user part, separators dropped; NULL if it is
  * not one (transfer full). */
 char *sip_number_from_user (const char *user);
+#define SIP_MAX_DISPLAY 64
+/* A caller's display name as we pass it on: quotes and escapes undone,
+ * control characters, quotes and backslashes dropped, valid UTF-8, at
+ * most SIP_MAX_DISPLAY characters; NULL if nothing is left (transfer
+ * full). */
+char *sip_display_name (const char *raw);

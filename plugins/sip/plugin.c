@@ -4,6 +4,7 @@
  * README.md. */
 #include "sip-private.h"
 
+#include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_log.h>
 #include <sys/random.h>
 
@@ -125,6 +126,11 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
     case nua_r_options:
       sip_trunk_response (self, nh, status, phrase);
       return;
+    case nua_r_register:
+    case nua_r_unregister:
+      if (!sip_trunk_register_response (self, nh, status, phrase, sip) && status >= 200)
+        g_debug ("%s: %d %s", nua_event_name (event), status, phrase ? phrase : "");
+      return;
     case nua_i_options:
     case nua_i_message:
     case nua_i_info:
@@ -215,6 +221,12 @@ sip_load (OccPlugin *plugin, GError **error)
 
   su_init ();
   su_log_redirect (NULL, sofia_log, NULL);
+  /* parse the extension headers too (P-Asserted-Identity); once per
+   * process: the stack keeps using the extended class after a reload */
+  static gsize extended = 0;
+  if (g_once_init_enter (&extended))
+    g_once_init_leave (&extended,
+                       sip_update_default_mclass (sip_extend_mclass (NULL)) == 0 ? 1 : 2);
   self->root = su_glib_root_create (self);
   su_root_threading (self->root, 0);
   g_source_attach (su_glib_root_gsource (self->root), NULL);
@@ -253,6 +265,10 @@ sip_load (OccPlugin *plugin, GError **error)
         && occ_bus_register_type (bus, plugin, SIP_EVENT_TRUNK_STATE, "(ssa{sv})",
                                   "A trunk answered or stopped answering keep-alives: (trunk, "
                                   "up|down, extra: status, reason, address).",
+                                  error)
+        && occ_bus_register_type (bus, plugin, SIP_EVENT_TRUNK_REGISTRATION, "(ssa{sv})",
+                                  "Our registration with a trunk's operator changed: (trunk, "
+                                  "registered|failed, extra: status, reason, address).",
                                   error)
         && occ_bus_register_type (bus, plugin, OCC_EVENT_VOICE_PROGRESS, "(ssa{sv})",
                                   "A call omnicc placed progresses: (interaction id, trying|"

@@ -15,6 +15,7 @@
 #define SIP_EVENT_ENDPOINT_UP "sip.endpoint.up"
 #define SIP_EVENT_ENDPOINT_DOWN "sip.endpoint.down"
 #define SIP_EVENT_TRUNK_STATE "sip.trunk.state"
+#define SIP_EVENT_TRUNK_REGISTRATION "sip.trunk.registration"
 
 typedef struct {
   char *name;
@@ -22,7 +23,12 @@ typedef struct {
   char *transport;     /* udp, tcp, tls */
   char **inbound_from; /* hosts whose INVITEs come from this trunk */
   char *caller_id;     /* presented on outbound calls */
-  char **codecs;       /* NULL: the media plugin's list */
+  char *from_domain;   /* host of From and P-Asserted-Identity */
+  char *username;      /* digest credentials, or NULL */
+  char *password;
+  gboolean register_; /* register USERNAME@HOST with the operator */
+  guint register_expires_s;
+  char **codecs; /* NULL: the media plugin's list */
   OccMediaSrtp srtp;
   guint options_interval_s; /* 0: no keep-alive */
   guint order;              /* outbound: lower first */
@@ -31,6 +37,10 @@ typedef struct {
   gboolean checked; /* an OPTIONS was answered or timed out */
   nua_handle_t *options;
   char *last_reason;
+  nua_handle_t *reg;    /* the registration, while there is one */
+  char *registration;   /* "registered", "trying", "failed: 403 Forbidden"… */
+  guint reg_auth_tries; /* challenges answered since the last success */
+  gint64 reg_retry_at;  /* monotonic s; 0: no retry due */
 } SipTrunk;
 
 typedef struct {
@@ -125,6 +135,13 @@ GVariant *sip_registrar_list (Sip *self);
 void sip_trunks_start (Sip *self);
 void sip_trunks_stop (Sip *self);
 SipTrunk *sip_trunk_for_source (Sip *self, const char *host);
+SipTrunk *sip_trunk_by_name (Sip *self, const char *name);
+/* Answers a 401/407 on @nh with @trunk's credentials for the challenge's
+ * realm; FALSE if the trunk has none or the answer has no challenge. */
+gboolean sip_trunk_authenticate (SipTrunk *trunk, nua_handle_t *nh, const sip_t *sip);
+/* A REGISTER's answer: TRUE if @nh is a trunk's registration. */
+gboolean sip_trunk_register_response (Sip *self, nua_handle_t *nh, int status, const char *phrase,
+                                      const sip_t *sip);
 void sip_trunk_response (Sip *self, nua_handle_t *nh, int status, const char *phrase);
 GVariant *sip_trunks_list (Sip *self);
 

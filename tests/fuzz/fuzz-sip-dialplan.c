@@ -1,5 +1,6 @@
 /* Fuzz target: the dial plan — patterns (the first lines), then numbers
- * (the rest) matched against them, and URI user parts made numbers. */
+ * (the rest) matched against them, URI user parts made numbers, and
+ * display names made safe to pass on. */
 #include "dialplan.h"
 
 #include "fuzz-log.h"
@@ -32,6 +33,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_autofree char *n = sip_number_from_user (lines[i]);
       if (n)
         g_assert (sip_number_is_valid (n));
+      g_autofree char *name = sip_display_name (lines[i]);
+      if (name)
+        g_assert (g_utf8_validate (name, -1, NULL) && !strpbrk (name, "\"\\")
+                  && g_utf8_strlen (name, -1) <= SIP_MAX_DISPLAY && name[0] != '\0');
     }
   return 0;
 }

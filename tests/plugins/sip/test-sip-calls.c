@@ -2,6 +2,7 @@
  * trunk caller and agent phones played by sipp on 127.0.0.1; RTP counted
  * at the far side. */
 #include "peers.h"
+#include "rtp-meter.h"
 #include "sipp.h"
 #include "testlib.h"
 
@@ -45,7 +46,8 @@ site_start_with (Site *s, const char *trunk_extra, const char *more)
 {
   s->dir = occ_test_mkdtemp ();
   s->port = occ_test_free_sip_port ();
-  s->trunk_port = occ_test_free_sip_port ();
+  if (s->trunk_port == 0)
+    s->trunk_port = occ_test_free_sip_port ();
   s->sip = g_strdup_printf ("127.0.0.1:%d", s->port);
   g_autofree char *conf = g_strdup_printf (
       "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
@@ -372,6 +374,196 @@ test_originate_with_failover (void)
   site_stop (&s);
 }
 
+/* What a sipp peer received: its -trace_msg log. */
+static char *
+received (OccTestSipp *p)
+{
+  char *text = NULL;
+  g_file_get_contents (p->messages, &text, NULL, NULL);
+  return text ? text : g_strdup ("");
+}
+
+/* The agent's phone sends media before it answers (183 with SDP): the
+ * caller hears it while the call still rings, then the answer keeps the
+ * same media going. */
+static void
+test_early_media_reaches_the_caller (void)
+{
+  Site s = { 0 };
+  /* (a route whose ring timeout outlasts the phone's 2 s of early media) */
+  site_start_with (&s, NULL, "[route early]\nnumbers=2000\nagents=awa\nring-timeout=30\n");
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas-early-media", FALSE);
+  OccTestSippConfig c = caller (&s, "uac", "2000");
+  c.rtp_meter = TRUE;
+  g_autoptr (OccTestSipp) call = occ_test_sipp_start (&c);
+  g_assert_nonnull (call);
+  gboolean heard_while_ringing = FALSE;
+  for (guint waited = 0; waited < 10000 && !heard_while_ringing; waited += 100)
+    {
+      guint packets = occ_test_rtp_meter_packets (call->meter);
+      g_autofree char *calls = occ_test_call (s.d, 0, "sip.calls", NULL);
+      heard_while_ringing = packets >= 25 && strstr (calls, "\"state\":\"ringing\"") != NULL;
+      g_usleep (100000);
+    }
+  g_assert_true (heard_while_ringing);
+  int rc = occ_test_sipp_wait (call, 20000);
+  if (rc != 0)
+    occ_test_sipp_dump (call);
+  g_assert_cmpint (rc, ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
+  g_assert_cmpfloat (occ_test_rtp_meter_tone_seconds (call->meter, 440), >=, 2.5);
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
+  site_stop (&s);
+}
+
+/* Caller-ID in: the trunk's P-Asserted-Identity names the caller (not
+ * the From), the display name reaches the agent's phone, and a caller who
+ * asks for privacy shows as Anonymous there while the interaction keeps
+ * the number (for records and call-backs) marked withheld. */
+static void
+test_caller_identity_reaches_the_agent (void)
+{
+  Site s = { 0 };
+  site_start (&s, NULL);
+  g_autofree char *scenario
+      = g_strdup_printf ("%s/tests/plugins/sip/scenarios/uac-identity.xml", SOURCE_ROOT);
+  const struct {
+    const char *privacy;
+    const char *agent_sees;
+  } cases[] = {
+    { "none", "From: \"Awa Kone\" <sip:+2250700000002@omnicc>" },
+    { "id", "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", FALSE);
+      const char *const keys[] = { "display", "Awa Kone",       "pai", "+225-07-00-00-00-02",
+                                   "privacy", cases[i].privacy, NULL };
+      OccTestSippConfig c = caller (&s, scenario, "1000");
+      c.caller = "0700000001"; /* the From's number, which the PAI overrides */
+      c.keys = keys;
+      g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
+      g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
+      g_autofree char *msgs = received (agent);
+      g_assert_nonnull (strstr (msgs, cases[i].agent_sees));
+      g_assert_null (strstr (msgs, "0700000001"));
+    }
+  g_autofree char *ev = events (&s);
+  g_assert_cmpuint (count (ev, "\"+2250700000002\""), >=, 2);
+  /* (the event log writes extras as {"type": …, "value": …}) */
+  g_assert_nonnull (strstr (ev, "\"withheld\":{\"type\":\"b\",\"value\":true}"));
+  g_assert_nonnull (strstr (ev, "\"withheld\":{\"type\":\"b\",\"value\":false}"));
+  g_assert_nonnull (strstr (ev, "\"value\":\"Awa Kone\""));
+  site_stop (&s);
+}
+
+/* The operator wants us registered and challenges our INVITEs: the trunk
+ * registers with its credentials (read from a password file), answers
+ * the 401, and presents the trunk's number — or withholds it when the
+ * call asks, asserting it only in P-Asserted-Identity. */
+static void
+test_trunk_registers_and_authenticates (void)
+{
+  Site s = { 0 };
+  s.trunk_port = occ_test_free_sip_port ();
+  OccTestSippConfig registrar = { .scenario = "registrar",
+                                  .port = s.trunk_port,
+                                  .auth_user = "site-a",
+                                  .auth_password = "Trunk-Secret-1",
+                                  .calls = 1,
+                                  .timeout_s = 20 };
+  g_autoptr (OccTestSipp) operator_registrar = occ_test_sipp_start (&registrar);
+  g_assert_nonnull (operator_registrar);
+  g_autofree char *secret_dir = occ_test_mkdtemp ();
+  occ_test_write (secret_dir, "trunk.secret", "Trunk-Secret-1\n");
+  g_autofree char *trunk = g_strdup_printf (
+      "options-interval=0\nusername=site-a\npassword-file=%s/trunk.secret\nregister=true\n"
+      "caller-id=+22520300000\nfrom-domain=operator.example\n",
+      secret_dir);
+  site_start (&s, trunk);
+  g_assert_cmpint (occ_test_sipp_wait (operator_registrar, 15000), ==, 0);
+  g_assert_true (sip_until (&s, "trunks", "\"registration\":\"registered\"", 5000));
+  g_autofree char *reg = received (operator_registrar);
+  g_assert_nonnull (strstr (reg, "To: <sip:site-a@operator.example>"));
+  g_assert_nonnull (strstr (reg, "Expires: 600"));
+
+  /* two calls through the challenging switch: the trunk's number, then
+   * withheld */
+  OccTestSippConfig far = { .scenario = "uas-auth",
+                            .port = s.trunk_port,
+                            .service = "+22507000001",
+                            .auth_user = "site-a",
+                            .auth_password = "Trunk-Secret-1",
+                            .calls = 2,
+                            .timeout_s = 40 };
+  g_autoptr (OccTestSipp) customer = occ_test_sipp_start (&far);
+  g_assert_nonnull (customer);
+  const char *const presentations[] = { NULL, "caller_id=anonymous" };
+  for (guint i = 0; i < G_N_ELEMENTS (presentations); i++)
+    {
+      g_autofree char *r
+          = occ_test_call (s.d, 0, "sip.originate", "number=+22507000001", presentations[i], NULL);
+      g_autoptr (JsonObject) o = occ_test_parse_object (r);
+      g_assert_true (sip_until (&s, "calls", "\"state\":\"connected\"", 10000));
+      g_autofree char *id_arg = g_strdup_printf ("id=%s", json_object_get_string_member (o, "id"));
+      g_autofree char *h = occ_test_call (s.d, 0, "sip.hangup", id_arg, NULL);
+      g_assert_true (sip_until (&s, "calls", "[]", 5000));
+    }
+  g_assert_cmpint (occ_test_sipp_wait (customer, 10000), ==, 0);
+  g_autofree char *msgs = received (customer);
+  g_test_message ("the switch received:\n%s", msgs);
+  /* (the switch answers 200 only to a right Authorization: both calls
+   * connecting proves the credentials; sofia-sip also sends them on the
+   * BYEs) */
+  g_assert_cmpuint (count (msgs, "\nAuthorization: Digest username=\"site-a\""), >=, 2);
+  g_assert_nonnull (strstr (msgs, "From: <sip:+22520300000@operator.example>"));
+  g_assert_cmpuint (count (msgs, "P-Asserted-Identity: <sip:+22520300000@operator.example>"), >=,
+                    4);
+  g_assert_nonnull (strstr (msgs, "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>"));
+  g_assert_nonnull (strstr (msgs, "Privacy: id"));
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"sip.trunk.registration\""));
+  site_stop (&s);
+  occ_test_rmtree (secret_dir);
+}
+
+/* Wrong credentials: the registration fails and says why; a call through
+ * that trunk fails (credentials refused) and is not left hanging. */
+static void
+test_trunk_credentials_refused (void)
+{
+  Site s = { 0 };
+  s.trunk_port = occ_test_free_sip_port ();
+  OccTestSippConfig registrar = { .scenario = "registrar",
+                                  .port = s.trunk_port,
+                                  .auth_user = "site-a",
+                                  .auth_password = "the-right-one",
+                                  .calls = 1,
+                                  .timeout_s = 20 };
+  g_autoptr (OccTestSipp) operator_registrar = occ_test_sipp_start (&registrar);
+  g_assert_nonnull (operator_registrar);
+  site_start (&s, "options-interval=0\nusername=site-a\npassword=a-wrong-one\nregister=true\n");
+  g_assert_true (sip_until (&s, "trunks", "\"registration\":\"failed: 403 Forbidden\"", 10000));
+  occ_test_sipp_wait (operator_registrar, 10000);
+  OccTestSippConfig far = { .scenario = "uas-auth",
+                            .port = s.trunk_port,
+                            .service = "+22507000001",
+                            .auth_user = "site-a",
+                            .auth_password = "the-right-one",
+                            .calls = 1,
+                            .timeout_s = 20 };
+  g_autoptr (OccTestSipp) customer = occ_test_sipp_start (&far);
+  g_assert_nonnull (customer);
+  g_autofree char *r = occ_test_call (s.d, 0, "sip.originate", "number=+22507000001", NULL);
+  g_assert_true (sip_until (&s, "calls", "[]", 10000));
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"failed\""));
+  g_assert_null (strstr (ev, "\"answered\""));
+  occ_test_sipp_stop (customer);
+  site_stop (&s);
+}
+
 /* An INVITE from the trunk with @body (of @ctype) must be answered
  * @expect. */
 static void
@@ -451,6 +643,13 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/calls/blind-transfer", test_blind_transfer);
   g_test_add_func ("/sip/calls/originate-with-failover", test_originate_with_failover);
   g_test_add_func ("/sip/calls/malformed-invites", test_malformed_invites);
+  g_test_add_func ("/sip/calls/trunk-registers-and-authenticates",
+                   test_trunk_registers_and_authenticates);
+  g_test_add_func ("/sip/calls/trunk-credentials-refused", test_trunk_credentials_refused);
+  g_test_add_func ("/sip/calls/early-media-reaches-the-caller",
+                   test_early_media_reaches_the_caller);
+  g_test_add_func ("/sip/calls/caller-identity-reaches-the-agent",
+                   test_caller_identity_reaches_the_agent);
   g_test_add_func ("/sip/calls/trunk-keepalive", test_trunk_keepalive);
   return g_test_run ();
 }

@@ -67,11 +67,40 @@ test_numbers_and_patterns (void)
   g_assert_null (sip_number_from_user ("---"));
 }
 
+static void
+test_display_names (void)
+{
+  const struct {
+    const char *raw, *want;
+  } cases[] = {
+    { "\"Awa Kone\"", "Awa Kone" },
+    { "Awa Kone", "Awa Kone" },
+    { "\"Ko\\\"ne \\\\ x\"", "Kone  x" }, /* quoted-pairs undone, quote and backslash dropped */
+    { "\"  \"", NULL },
+    { "\"\"", NULL },
+    { "A\tB\x01"
+      "C",
+      "ABC" },
+    { "\"Akwaba Ayoko\u00e9\"", "Akwaba Ayokoé" },
+    { "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" }, /* not UTF-8: replacement characters */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = sip_display_name (cases[i].raw);
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
+  g_autofree char *longer = g_strnfill (200, 'x');
+  g_autofree char *cut = sip_display_name (longer);
+  g_assert_cmpint (strlen (cut), ==, SIP_MAX_DISPLAY);
+  g_assert_null (sip_display_name (NULL));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sip/dialplan/match", test_match);
   g_test_add_func ("/sip/dialplan/numbers-and-patterns", test_numbers_and_patterns);
+  g_test_add_func ("/sip/dialplan/display-names", test_display_names);
   return g_test_run ();
 }
