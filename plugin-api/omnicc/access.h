@@ -133,6 +133,14 @@ typedef enum {
 #define OCC_ACCESS_SERVICE "access"
 #define OCC_ACCESS_VERSION 1
 
+/* The event type the access plugin registers and publishes when an
+ * account's standing changes: "(ssa{sv})" (login, "disabled" | "enabled" |
+ * "locked" | "unlocked", extra: "by" (s) who did it, "until" (x) the end
+ * of a lock in ms since the epoch). A consumer that must stop serving a
+ * disabled account at once (the SIP registrar drops its phones) listens
+ * to it; the type exists while the access plugin is loaded. */
+#define OCC_EVENT_ACCESS_ACCOUNT "access.account"
+
 /**
  * OccAccessCallback:
  * @result: (nullable): sip_credentials: an a{sv} with "login" (s),

@@ -156,6 +156,10 @@ char *ac_fold (const char *login); /* NULL if not a valid login */
 gboolean ac_text_ok (const char *text, gsize max);
 char *ac_strv_to_json (const char *const *v);
 char **ac_strv_from_json (const char *json);
+/* Publishes OCC_EVENT_ACCESS_ACCOUNT: @login's @state changed (by
+ * @by, NULL for the system; @until: a lock's end, 0 for none). */
+void ac_publish_account (Access *self, const char *login, const char *state, const char *by,
+                         gint64 until);
 /* Fire-and-forget audit entry (logged if it cannot be written). */
 void ac_audit (Access *self, const char *actor, const char *action, const char *target,
                const char *result, const char *source, GVariant *details);

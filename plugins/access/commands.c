@@ -620,6 +620,8 @@ set_enabled (OccControlCall *call, GVariant *args, Access *self, gboolean enable
   a->disabled_at = enabled ? 0 : ac_now_ms ();
   if (!enabled)
     ac_sessions_close_login (self, login, "account disabled");
+  /* at once, not when the save is done: its phones stop taking calls now */
+  ac_publish_account (self, login, enabled ? "enabled" : "disabled", actor, 0);
   /* where the source keeps its accounts (local), change it there too */
   g_autofree char *name = g_strconcat (OCC_AUTH_SERVICE_PREFIX, a->source, NULL);
   const OccAuthService *auth = occ_service_lookup (self->plugin, name, 1, NULL);

@@ -116,7 +116,12 @@ access_load (OccPlugin *plugin, GError **error)
     .denied = service_denied,
     .sip_credentials = ac_sip_credentials,
   };
-  if (!ac_commands_register (self, error)
+  if (!occ_bus_register_type (occ_plugin_get_bus (plugin), plugin, OCC_EVENT_ACCESS_ACCOUNT,
+                              "(ssa{sv})",
+                              "An account's standing changed: (login, disabled|enabled|locked|"
+                              "unlocked, extra: by, until).",
+                              error)
+      || !ac_commands_register (self, error)
       || !occ_service_provide (plugin, AC_SERVICE_NAME, &self->service, error))
     {
       self->plugin = NULL;

@@ -27,6 +27,9 @@ locked_until (Access *self, const char *login)
 static void
 set_lock (Access *self, const char *login, gint64 until)
 {
+  gpointer was = g_hash_table_lookup (self->locks, login);
+  if (until != 0 || (was && *(gint64 *) was > ac_now_ms ()))
+    ac_publish_account (self, login, until ? "locked" : "unlocked", NULL, until);
   if (until == 0)
     g_hash_table_remove (self->locks, login);
   else

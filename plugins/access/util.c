@@ -156,3 +156,20 @@ ac_audit (Access *self, const char *actor, const char *action, const char *targe
   if (details)
     g_variant_unref (details);
 }
+
+void
+ac_publish_account (Access *self, const char *login, const char *state, const char *by,
+                    gint64 until)
+{
+  if (self->plugin == NULL)
+    return;
+  GVariantDict d;
+  g_variant_dict_init (&d, NULL);
+  g_variant_dict_insert (&d, "by", "s", by ? by : AC_SYSTEM_ROLE);
+  if (until)
+    g_variant_dict_insert (&d, "until", "x", until);
+  g_autoptr (GError) e = NULL;
+  if (!occ_bus_publish (occ_plugin_get_bus (self->plugin), self->plugin, OCC_EVENT_ACCESS_ACCOUNT,
+                        g_variant_new ("(ss@a{sv})", login, state, g_variant_dict_end (&d)), &e))
+    g_warning ("%s: %s not published: %s", login, OCC_EVENT_ACCESS_ACCOUNT, e->message);
+}

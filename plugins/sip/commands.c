@@ -30,6 +30,9 @@ cmd_status (OccControlCall *call, GVariant *args, gpointer data)
   g_variant_dict_insert (&d, "registers-accepted", "t", self->registers_ok);
   g_variant_dict_insert (&d, "registers-refused", "t", self->registers_refused);
   g_variant_dict_insert (&d, "challenges", "t", self->challenges);
+  g_variant_dict_insert (&d, "keepalives-sent", "t", self->pings_sent);
+  g_variant_dict_insert (&d, "keepalives-lost", "t", self->pings_lost);
+  g_variant_dict_insert (&d, "store", "b", self->store != NULL);
   g_variant_dict_insert (&d, "calls-now", "u", g_hash_table_size (self->calls));
   g_variant_dict_insert (&d, "calls-in", "t", self->calls_in);
   g_variant_dict_insert (&d, "calls-answered", "t", self->calls_answered);

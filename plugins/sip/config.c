@@ -40,6 +40,14 @@ const OccConfigKey sip_config_schema[] = {
     "agents working over the internet)." },
   { "sip", "max-call-duration", OCC_CONFIG_INT, 0, 86400,
     "Seconds after which a call is ended (default 0: no limit)." },
+  { "sip", "keepalive-interval", OCC_CONFIG_INT, 0, 3600,
+    "Seconds between the OPTIONS sent to each phone registered over UDP, keeping its NAT "
+    "pinhole open (default 30; 0: none)." },
+  { "sip", "keepalive-failures", OCC_CONFIG_INT, 1, 100,
+    "Keep-alives a phone leaves unanswered in a row before its registration is dropped "
+    "(default 3)." },
+  { "sip", "keepalive-timeout", OCC_CONFIG_INT, 1, 60,
+    "Seconds a keep-alive waits for an answer (default 10; at most keepalive-interval)." },
   { "trunk *", "address", OCC_CONFIG_STRING, 0, 0,
     "The operator's side: HOST:PORT, where outbound calls and keep-alives go." },
   { "trunk *", "transport", OCC_CONFIG_STRING, 0, 0, "udp (default), tcp or tls." },
@@ -318,6 +326,9 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
         }
     }
   c->max_call_s = int_key (f, "max-call-duration", 0);
+  c->keepalive_s = int_key (f, "keepalive-interval", 30);
+  c->keepalive_failures = int_key (f, "keepalive-failures", 3);
+  c->keepalive_timeout_s = int_key (f, "keepalive-timeout", 10);
   g_autofree char *agent_srtp = string_key (f, "agent-srtp", "optional");
   const char *problem = NULL;
   if (!srtp_value (agent_srtp, &c->agent_srtp))
@@ -334,6 +345,8 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
     problem = "[sip] min-expires is larger than max-expires";
   else if (c->default_expires < c->min_expires || c->default_expires > c->max_expires)
     problem = "[sip] default-expires is not between min-expires and max-expires";
+  else if (c->keepalive_s && c->keepalive_timeout_s > c->keepalive_s)
+    problem = "[sip] keepalive-timeout is longer than keepalive-interval";
   if (problem)
     {
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, problem);

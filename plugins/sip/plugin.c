@@ -23,6 +23,8 @@ sip_unref (Sip *self)
   g_hash_table_unref (self->registrations);
   g_hash_table_unref (self->offenders);
   g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->store_writes);
+  g_hash_table_unref (self->pings);
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->busy_agents);
   sip_config_clear (&self->config);
@@ -124,7 +126,8 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
         nua_handle_destroy (nh);
       return;
     case nua_r_options:
-      sip_trunk_response (self, nh, status, phrase);
+      if (!sip_keepalive_response (self, nh, status, sip))
+        sip_trunk_response (self, nh, status, phrase);
       return;
     case nua_r_register:
     case nua_r_unregister:
@@ -260,7 +263,7 @@ sip_load (OccPlugin *plugin, GError **error)
                                error)
         && occ_bus_register_type (bus, plugin, SIP_EVENT_ENDPOINT_DOWN, "(ssa{sv})",
                                   "A phone's registration ended: (login, contact, extra: reason "
-                                  "expired|unregistered, received).",
+                                  "expired|unregistered|account-disabled|unreachable, received).",
                                   error)
         && occ_bus_register_type (bus, plugin, SIP_EVENT_TRUNK_STATE, "(ssa{sv})",
                                   "A trunk answered or stopped answering keep-alives: (trunk, "
@@ -292,6 +295,7 @@ sip_load (OccPlugin *plugin, GError **error)
       return OCC_LOAD_FAILED;
     }
   occ_plugin_set_user_data (plugin, self);
+  sip_registrar_start (self);
   occ_plugin_timeout_add (plugin, 1000, sip_registrar_sweep, self, NULL);
   occ_service_watch (plugin, OCC_MEDIA_SERVICE, on_media, self, NULL);
   sip_trunks_start (self);

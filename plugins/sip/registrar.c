@@ -29,6 +29,7 @@ typedef struct {
 static void
 binding_free (SipBinding *b)
 {
+  sip_keepalive_detach (b);
   g_free (b->contact);
   g_free (b->received);
   g_free (b->transport);
@@ -63,6 +64,8 @@ sip_registrar_init (Sip *self)
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) registration_free);
   self->offenders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending = g_hash_table_new (NULL, NULL);
+  self->store_writes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sip_keepalive_init (self);
 }
 
 /* Before the stack goes: requests still waiting for the access service
@@ -81,6 +84,7 @@ sip_registrar_clear (Sip *self)
       p->dead = TRUE;
     }
   g_hash_table_remove_all (self->pending);
+  sip_keepalive_clear (self);
 }
 
 /* --- helpers --------------------------------------------------------------------------- */
@@ -215,7 +219,7 @@ publish_down (Sip *self, const char *login, SipBinding *b, const char *reason)
 }
 
 static void
-publish_up (Sip *self, const char *login, SipBinding *b, guint expires)
+publish_up (Sip *self, const char *login, SipBinding *b, guint expires, gboolean restored)
 {
   GVariantDict d;
   g_variant_dict_init (&d, NULL);
@@ -223,6 +227,8 @@ publish_up (Sip *self, const char *login, SipBinding *b, guint expires)
   g_variant_dict_insert (&d, "expires", "u", expires);
   if (b->user_agent)
     g_variant_dict_insert (&d, "user-agent", "s", b->user_agent);
+  if (restored)
+    g_variant_dict_insert (&d, "restored", "b", TRUE);
   occ_bus_publish (
       occ_plugin_get_bus (self->plugin), self->plugin, SIP_EVENT_ENDPOINT_UP,
       g_variant_new ("(sss@a{sv})", login, b->contact, b->transport, g_variant_dict_end (&d)),
@@ -248,7 +254,85 @@ remove_binding (Sip *self, SipRegistration *r, guint i, const char *reason)
 {
   SipBinding *b = g_ptr_array_index (r->bindings, i);
   publish_down (self, r->login, b, reason);
+  g_autofree char *contact = g_strdup (b->contact);
   g_ptr_array_remove_index (r->bindings, i);
+  sip_bindings_save (self, r->login, contact);
+}
+
+/* Ends every binding of @login (which is then forgotten). */
+static void
+remove_login (Sip *self, const char *login, const char *reason)
+{
+  SipRegistration *r = g_hash_table_lookup (self->registrations, login);
+  if (r == NULL)
+    return;
+  g_message ("%s: its %u phone(s) are let go (%s)", login, r->bindings->len, reason);
+  while (r->bindings->len)
+    remove_binding (self, r, r->bindings->len - 1, reason);
+  g_hash_table_remove (self->registrations, login);
+}
+
+void
+sip_registrar_drop (Sip *self, const char *login, SipBinding *b, const char *reason)
+{
+  SipRegistration *r = g_hash_table_lookup (self->registrations, login);
+  guint i;
+  if (r == NULL || !g_ptr_array_find (r->bindings, b, &i))
+    return;
+  remove_binding (self, r, i, reason);
+  if (r->bindings->len == 0)
+    g_hash_table_remove (self->registrations, login);
+}
+
+static SipBinding *
+find_binding (SipRegistration *r, const char *contact, guint *index)
+{
+  for (guint i = 0; i < r->bindings->len; i++)
+    {
+      SipBinding *b = g_ptr_array_index (r->bindings, i);
+      if (strcmp (b->contact, contact) == 0)
+        {
+          if (index)
+            *index = i;
+          return b;
+        }
+    }
+  return NULL;
+}
+
+gboolean
+sip_registrar_restore (Sip *self, const char *login, const char *contact, const char *received,
+                       const char *transport, const char *user_agent, gint64 expires_at)
+{
+  SipRegistration *r = registration_get (self, login);
+  if (find_binding (r, contact, NULL))
+    return FALSE;
+  SipBinding *b = g_new0 (SipBinding, 1);
+  b->contact = g_strdup (contact);
+  b->received = g_strdup (received);
+  b->transport = g_strdup (transport);
+  b->user_agent = g_strdup (user_agent);
+  b->expires_at = expires_at;
+  g_ptr_array_add (r->bindings, b);
+  gint64 left = (expires_at - g_get_monotonic_time ()) / G_USEC_PER_SEC;
+  publish_up (self, login, b, (guint) CLAMP (left, 1, G_MAXUINT32), TRUE);
+  sip_keepalive_schedule (self, b, TRUE);
+  return TRUE;
+}
+
+void
+sip_registrar_foreach (Sip *self, void (*func) (Sip *, const char *, SipBinding *, gpointer),
+                       gpointer data)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->registrations);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      SipRegistration *r = value;
+      for (guint i = 0; i < r->bindings->len; i++)
+        func (self, r->login, g_ptr_array_index (r->bindings, i), data);
+    }
 }
 
 /* The Contact header of a 200: every binding with what is left of it. */
@@ -306,10 +390,8 @@ apply_contacts (Pending *p, const sip_t *sip)
       g_autofree char *uri = url_text (m->m_url);
       long e = m->m_expires ? strtol (m->m_expires, NULL, 10) : header_expires;
       guint expires = e < 0 ? c->default_expires : (guint) MIN ((gulong) e, c->max_expires);
-      guint i = 0;
-      while (i < r->bindings->len
-             && strcmp (((SipBinding *) g_ptr_array_index (r->bindings, i))->contact, uri) != 0)
-        i++;
+      guint i = r->bindings->len;
+      find_binding (r, uri, &i);
       if (e == 0)
         {
           if (i < r->bindings->len)
@@ -333,11 +415,16 @@ apply_contacts (Pending *p, const sip_t *sip)
       g_free (b->user_agent);
       b->user_agent = g_strdup (ua);
       b->expires_at = now + (gint64) expires * G_USEC_PER_SEC;
+      /* a refresh answers for the phone as well as a keep-alive would */
+      b->ping_failures = 0;
       if (fresh)
         {
           g_message ("%s registered %s from %s", p->login, b->contact, p->source);
-          publish_up (self, p->login, b, expires);
+          publish_up (self, p->login, b, expires, FALSE);
         }
+      if (fresh || b->next_ping == 0)
+        sip_keepalive_schedule (self, b, FALSE);
+      sip_bindings_save (self, p->login, b->contact);
     }
   return TRUE;
 }
@@ -371,6 +458,50 @@ sip_registrar_sweep (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* An account was disabled (or removed): its phones stop taking calls now,
+ * not when their registrations expire. A lock is left alone: it follows
+ * wrong passwords typed by anyone, who would otherwise knock an agent's
+ * phone off; the locked account cannot register again meanwhile. */
+static void
+on_account (const OccEvent *event, gpointer data)
+{
+  Sip *self = data;
+  const char *login = NULL, *state = NULL;
+  g_variant_get (occ_event_get_payload (event), "(&s&s@a{sv})", &login, &state, NULL);
+  if (strcmp (state, "disabled") == 0 || strcmp (state, "removed") == 0)
+    {
+      g_autofree char *reason = g_strconcat ("account-", state, NULL);
+      remove_login (self, login, reason);
+    }
+}
+
+static void
+on_store (const char *name, gconstpointer iface, const char *provider, gpointer data)
+{
+  (void) name;
+  Sip *self = data;
+  if (iface == NULL && self->store)
+    g_message ("the store went away (%s): phone registrations are kept in memory only until "
+               "it comes back",
+               provider);
+  sip_bindings_store_set (self, iface);
+}
+
+void
+sip_registrar_start (Sip *self)
+{
+  g_autoptr (GError) e = NULL;
+  if (occ_bus_subscribe (occ_plugin_get_bus (self->plugin), self->plugin, OCC_EVENT_ACCESS_ACCOUNT,
+                         on_account, self, NULL, &e)
+      == 0)
+    g_warning ("disabled accounts keep their phones until they expire: %s", e->message);
+  occ_service_watch (self->plugin, OCC_STORE_SERVICE, on_store, self, NULL);
+  if (self->store == NULL)
+    g_message ("no store service: phone registrations are kept in memory only (a restart "
+               "makes every phone register again)");
+  sip_keepalive_start (self);
+}
+
 SipBinding *
 sip_registrar_contact (Sip *self, const char *login)
 {
@@ -385,33 +516,31 @@ sip_registrar_contact (Sip *self, const char *login)
   return newest;
 }
 
+static void
+list_one (Sip *self, const char *login, SipBinding *x, gpointer data)
+{
+  (void) self;
+  GVariantDict d;
+  g_variant_dict_init (&d, NULL);
+  g_variant_dict_insert (&d, "login", "s", login);
+  g_variant_dict_insert (&d, "contact", "s", x->contact);
+  g_variant_dict_insert (&d, "received", "s", x->received);
+  g_variant_dict_insert (&d, "transport", "s", x->transport);
+  g_variant_dict_insert (&d, "expires-in", "x",
+                         (x->expires_at - g_get_monotonic_time ()) / G_USEC_PER_SEC);
+  if (x->user_agent)
+    g_variant_dict_insert (&d, "user-agent", "s", x->user_agent);
+  if (x->next_ping)
+    g_variant_dict_insert (&d, "keepalives-lost", "u", x->ping_failures);
+  g_variant_builder_add_value (data, g_variant_dict_end (&d));
+}
+
 GVariant *
 sip_registrar_list (Sip *self)
 {
   GVariantBuilder b;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
-  gint64 now = g_get_monotonic_time ();
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init (&it, self->registrations);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    {
-      SipRegistration *r = value;
-      for (guint i = 0; i < r->bindings->len; i++)
-        {
-          SipBinding *x = g_ptr_array_index (r->bindings, i);
-          GVariantDict d;
-          g_variant_dict_init (&d, NULL);
-          g_variant_dict_insert (&d, "login", "s", r->login);
-          g_variant_dict_insert (&d, "contact", "s", x->contact);
-          g_variant_dict_insert (&d, "received", "s", x->received);
-          g_variant_dict_insert (&d, "transport", "s", x->transport);
-          g_variant_dict_insert (&d, "expires-in", "x", (x->expires_at - now) / G_USEC_PER_SEC);
-          if (x->user_agent)
-            g_variant_dict_insert (&d, "user-agent", "s", x->user_agent);
-          g_variant_builder_add_value (&b, g_variant_dict_end (&d));
-        }
-    }
+  sip_registrar_foreach (self, list_one, &b);
   return g_variant_builder_end (&b);
 }
 

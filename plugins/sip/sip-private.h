@@ -56,10 +56,13 @@ typedef struct {
   guint nonce_lifetime_s;
   guint algorithms[2]; /* SipDigestAlgo, in the order challenged */
   guint n_algorithms;
-  OccMediaSrtp agent_srtp; /* on the agents' legs */
-  guint max_call_s;        /* 0: no limit */
-  GPtrArray *trunks;       /* SipTrunk* */
-  GPtrArray *routes;       /* SipRoute* */
+  OccMediaSrtp agent_srtp;   /* on the agents' legs */
+  guint max_call_s;          /* 0: no limit */
+  guint keepalive_s;         /* OPTIONS to UDP phones every this long; 0: none */
+  guint keepalive_failures;  /* unanswered in a row before a phone is dropped */
+  guint keepalive_timeout_s; /* an OPTIONS unanswered this long is lost */
+  GPtrArray *trunks;         /* SipTrunk* */
+  GPtrArray *routes;         /* SipRoute* */
 } SipConfig;
 
 typedef struct {
@@ -68,6 +71,10 @@ typedef struct {
   char *transport; /* udp, tcp, tls */
   char *user_agent;
   gint64 expires_at; /* monotonic µs */
+  /* NAT keep-alive (keepalive.c) */
+  gint64 next_ping;      /* monotonic µs; 0: not pinged (not UDP) */
+  guint ping_failures;   /* in a row */
+  struct _SipPing *ping; /* the OPTIONS in flight, or NULL */
 } SipBinding;
 
 typedef struct {
@@ -102,6 +109,10 @@ struct _Sip {
   GHashTable *offenders;     /* source address -> SipOffender* */
   GHashTable *pending;       /* requests waiting for the access service */
   guint64 registers_ok, registers_refused, challenges;
+  const OccStoreService *store; /* NULL: the bindings live in memory only */
+  GHashTable *store_writes;     /* "login\ncontact" -> SipWriteState, while one is in flight */
+  GHashTable *pings;            /* nua_handle_t* -> SipPing*: keep-alives in flight */
+  guint64 pings_sent, pings_lost;
   OccVoiceService voice;
   /* our Contact for each transport ("<sip:ADDR:PORT;transport=tcp>"…),
    * NULL where we do not listen or listen on every address */
@@ -130,6 +141,42 @@ void sip_registrar_clear (Sip *self);
 void sip_registrar_request (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip);
 gboolean sip_registrar_sweep (gpointer data);
 GVariant *sip_registrar_list (Sip *self);
+/* Subscribes to account changes, watches the store (restoring the saved
+ * bindings) and starts the keep-alives. */
+void sip_registrar_start (Sip *self);
+/* Ends @b, a binding of @login: published down with @reason, forgotten
+ * here and in the store. */
+void sip_registrar_drop (Sip *self, const char *login, SipBinding *b, const char *reason);
+/* A binding read back from the store; FALSE if @login already has
+ * @contact (a REGISTER came first) — then nothing is changed. */
+gboolean sip_registrar_restore (Sip *self, const char *login, const char *contact,
+                                const char *received, const char *transport, const char *user_agent,
+                                gint64 expires_at);
+/* Calls @func for every binding. */
+void sip_registrar_foreach (Sip *self, void (*func) (Sip *, const char *, SipBinding *, gpointer),
+                            gpointer data);
+
+/* bindings-store.c: the bindings kept in the store across restarts */
+void sip_bindings_store_set (Sip *self, const OccStoreService *store);
+/* Writes what is now known of @login's @contact (the binding, or its
+ * absence) without blocking; writes of one binding stay in order. */
+void sip_bindings_save (Sip *self, const char *login, const char *contact);
+
+/* keepalive.c: OPTIONS to UDP phones, so that NAT pinholes stay open and
+ * phones that went away are dropped */
+void sip_keepalive_init (Sip *self);
+void sip_keepalive_start (Sip *self);
+/* A new or @restored binding: its first ping, at a point of the interval
+ * of its own so that phones are not pinged all at once (a phone that has
+ * just registered, through a pinhole its REGISTER opened, not before
+ * half an interval). */
+void sip_keepalive_schedule (Sip *self, SipBinding *b, gboolean restored);
+/* @b goes: its ping in flight (if any) is let go. */
+void sip_keepalive_detach (SipBinding *b);
+/* TRUE if @nh was a keep-alive's (then handled). */
+gboolean sip_keepalive_response (Sip *self, nua_handle_t *nh, int status, const sip_t *sip);
+/* Before the stack goes: pings in flight are let go. */
+void sip_keepalive_clear (Sip *self);
 
 /* trunks.c */
 void sip_trunks_start (Sip *self);

@@ -153,6 +153,12 @@ occ_test_daemon_restart (OccTestDaemon *d)
   return spawn (d);
 }
 
+gboolean
+occ_test_daemon_respawn (OccTestDaemon *d)
+{
+  return spawn (d);
+}
+
 OccTestDaemon *
 occ_test_daemon_start (const char *enabled, const char *extra)
 {

@@ -44,6 +44,11 @@ OccTestDaemon *occ_test_daemon_start_in (const char *dir);
  * on the same folder; FALSE if it did not come back. */
 gboolean occ_test_daemon_restart (OccTestDaemon *d);
 
+/* Starts @d's daemon again after occ_test_daemon_stop(), on the same
+ * folder (a test that needs time to pass while it is down); FALSE if it
+ * did not come back. */
+gboolean occ_test_daemon_respawn (OccTestDaemon *d);
+
 /* Sends @signum and waits for the exit; returns the exit status (or
  * 128+signal). */
 int occ_test_daemon_stop (OccTestDaemon *d, int signum);

@@ -68,6 +68,8 @@ main (int argc, char **argv)
     g_string_append_printf (agents, "%sa%d", i ? ";" : "", i);
   g_autofree char *sipconf = g_strdup_printf (
       "[sip]\nlisten=sip:127.0.0.1:%d\nagent-srtp=off\nauth-failures=10000\n"
+      /* sipp's answering phones take INVITEs only */
+      "keepalive-interval=0\n"
       "[trunk load]\naddress=127.0.0.1:9\ninbound-from=127.0.0.1\noptions-interval=0\n"
       "codecs=PCMU\n[route load]\nnumbers=*\nagents=%s\nring-timeout=10\n",
       port, agents->str);
