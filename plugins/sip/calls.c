@@ -410,12 +410,9 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
   g_autofree char *source = NULL, *host = NULL;
   sip_source_of (nua, &source, &host);
-  SipTrunk *trunk = sip_trunk_for_source (self, host);
+  SipTrunk *trunk = sip_trunk_admit (self, nua, nh, sip, host);
   if (trunk == NULL)
-    {
-      g_info ("INVITE from %s refused: no trunk has that address", source);
-      return refuse (nua, nh, 403, "Unknown trunk");
-    }
+    return; /* answered */
   if (self->media == NULL)
     return refuse (nua, nh, 503, "No media");
   const char *offer = sdp_of (sip);

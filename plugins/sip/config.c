@@ -66,6 +66,10 @@ const OccConfigKey sip_config_schema[] = {
     "The digest password (prefer password-file: the configuration is more widely readable)." },
   { "trunk *", "password-file", OCC_CONFIG_STRING, 0, 0,
     "A file holding the digest password (its first line), readable by omnicc only." },
+  { "trunk *", "inbound-auth", OCC_CONFIG_BOOL, 0, 0,
+    "Its INVITEs must also prove username and password (digest, challenged with 401 in our "
+    "realm); with inbound-from=* the credentials alone say which trunk calls (default "
+    "false)." },
   { "trunk *", "register", OCC_CONFIG_BOOL, 0, 0,
     "Register sip:USERNAME@HOST with the operator, refreshed before it expires (default "
     "false)." },
@@ -163,6 +167,7 @@ read_trunk (SipConfig *c, GKeyFile *f, const char *group, GError **error)
   t->password = g_key_file_get_string (f, group, "password", NULL);
   g_autofree char *password_file = g_key_file_get_string (f, group, "password-file", NULL);
   t->register_ = g_key_file_get_boolean (f, group, "register", NULL);
+  t->inbound_auth = g_key_file_get_boolean (f, group, "inbound-auth", NULL);
   t->register_expires_s = g_key_file_has_key (f, group, "register-expires", NULL)
                               ? (guint) g_key_file_get_integer (f, group, "register-expires", NULL)
                               : 600;
@@ -203,6 +208,10 @@ read_trunk (SipConfig *c, GKeyFile *f, const char *group, GError **error)
     problem = "password: no quotes or backslashes (sofia-sip's credential syntax)";
   else if (t->register_ && t->username == NULL)
     problem = "register needs a username and a password";
+  else if (t->inbound_auth && t->username == NULL)
+    problem = "inbound-auth needs a username and a password";
+  else if (g_strv_contains ((const char *const *) t->inbound_from, "*") && !t->inbound_auth)
+    problem = "inbound-from=* (any address) needs inbound-auth";
   if (problem)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "[%s] %s", group,

@@ -129,16 +129,16 @@ sip_source_of (nua_t *nua, char **addr_port, char **host)
     }
 }
 
-static gboolean
-blocked (Sip *self, const char *host)
+gboolean
+sip_auth_blocked (Sip *self, const char *host)
 {
   SipOffender *o = g_hash_table_lookup (self->offenders, host);
   gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
   return o && o->blocked_until > now;
 }
 
-static void
-count_failure (Sip *self, const char *host, const char *login, const char *why)
+void
+sip_auth_failed (Sip *self, const char *what, const char *host, const char *login, const char *why)
 {
   gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
   SipOffender *o = g_hash_table_lookup (self->offenders, host);
@@ -154,8 +154,7 @@ count_failure (Sip *self, const char *host, const char *login, const char *why)
       o->logged = FALSE;
     }
   o->failures++;
-  self->registers_refused++;
-  g_info ("REGISTER of %s from %s refused: %s", login ? login : "?", host, why);
+  g_info ("%s of %s from %s refused: %s", what, login ? login : "?", host, why);
   if (o->failures >= self->config.auth_failures && !o->logged)
     {
       o->blocked_until = now + self->config.auth_block_s;
@@ -165,8 +164,8 @@ count_failure (Sip *self, const char *host, const char *login, const char *why)
     }
 }
 
-static void
-challenge (Sip *self, nua_t *nua, nua_handle_t *nh, const char *host, gboolean stale)
+void
+sip_auth_challenge (Sip *self, nua_t *nua, nua_handle_t *nh, const char *host, gboolean stale)
 {
   g_autofree char *nonce = sip_digest_nonce_new (self->secret, sizeof self->secret,
                                                  g_get_real_time () / G_USEC_PER_SEC, host);
@@ -179,6 +178,29 @@ challenge (Sip *self, nua_t *nua, nua_handle_t *nh, const char *host, gboolean s
   nua_respond (nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS (nua), SIPTAG_WWW_AUTHENTICATE_STR (first),
                TAG_IF (second, SIPTAG_WWW_AUTHENTICATE_STR (second)), TAG_END ());
   nua_handle_destroy (nh);
+}
+
+static void
+count_failure (Sip *self, const char *host, const char *login, const char *why)
+{
+  self->registers_refused++;
+  sip_auth_failed (self, "REGISTER", host, login, why);
+}
+
+int
+sip_auth_credentials (Sip *self, const sip_t *sip, SipDigestParams *params, GError **error)
+{
+  for (const msg_auth_t *au = sip->sip_authorization; au; au = au->au_next)
+    {
+      if (au->au_scheme == NULL || g_ascii_strcasecmp (au->au_scheme, "Digest") != 0)
+        continue;
+      if (!sip_digest_parse ((const char *const *) au->au_params, params, error))
+        return -1;
+      if (strcmp (params->realm, self->config.realm) == 0)
+        return 1;
+      sip_digest_params_clear (params);
+    }
+  return 0;
 }
 
 static void
@@ -604,7 +626,7 @@ sip_registrar_request (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip
 {
   g_autofree char *source = NULL, *host = NULL;
   sip_source_of (nua, &source, &host);
-  if (blocked (self, host))
+  if (sip_auth_blocked (self, host))
     return respond_now (nua, nh, 403, "Too many failed authentications");
   if (sip == NULL || sip->sip_to == NULL || sip->sip_to->a_url->url_user == NULL)
     return respond_now (nua, nh, 400, "To has no user");
@@ -612,26 +634,16 @@ sip_registrar_request (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip
   if (login == NULL)
     return respond_now (nua, nh, 400, "To user is not a login");
   /* the credentials for our realm, if any */
-  const msg_auth_t *au = sip->sip_authorization;
   SipDigestParams params;
-  gboolean have = FALSE;
-  for (; au && !have; au = au->au_next)
+  g_autoptr (GError) e = NULL;
+  int have = sip_auth_credentials (self, sip, &params, &e);
+  if (have < 0)
     {
-      if (au->au_scheme == NULL || g_ascii_strcasecmp (au->au_scheme, "Digest") != 0)
-        continue;
-      g_autoptr (GError) e = NULL;
-      if (!sip_digest_parse ((const char *const *) au->au_params, &params, &e))
-        {
-          count_failure (self, host, login, e->message);
-          return respond_now (nua, nh, 400, "Malformed Authorization");
-        }
-      if (strcmp (params.realm, self->config.realm) == 0)
-        have = TRUE;
-      else
-        sip_digest_params_clear (&params);
+      count_failure (self, host, login, e->message);
+      return respond_now (nua, nh, 400, "Malformed Authorization");
     }
-  if (!have)
-    return challenge (self, nua, nh, host, FALSE);
+  if (have == 0)
+    return sip_auth_challenge (self, nua, nh, host, FALSE);
   g_autofree char *user = fold (params.username);
   if (user == NULL || strcmp (user, login) != 0)
     {
@@ -647,7 +659,7 @@ sip_registrar_request (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip
       sip_digest_params_clear (&params);
       if (nc == SIP_NONCE_BAD)
         count_failure (self, host, login, "a nonce we did not make");
-      return challenge (self, nua, nh, host, nc == SIP_NONCE_STALE);
+      return sip_auth_challenge (self, nua, nh, host, nc == SIP_NONCE_STALE);
     }
   Pending *p = g_new0 (Pending, 1);
   p->self = sip_ref (self);

@@ -11,6 +11,7 @@
 #include <sofia-sip/su_glib.h>
 
 #include "dialplan.h"
+#include "digest.h"
 
 #define SIP_EVENT_ENDPOINT_UP "sip.endpoint.up"
 #define SIP_EVENT_ENDPOINT_DOWN "sip.endpoint.down"
@@ -26,7 +27,8 @@ typedef struct {
   char *from_domain;   /* host of From and P-Asserted-Identity */
   char *username;      /* digest credentials, or NULL */
   char *password;
-  gboolean register_; /* register USERNAME@HOST with the operator */
+  gboolean register_;    /* register USERNAME@HOST with the operator */
+  gboolean inbound_auth; /* its INVITEs must prove USERNAME and the password */
   guint register_expires_s;
   char **codecs; /* NULL: the media plugin's list */
   OccMediaSrtp srtp;
@@ -133,6 +135,18 @@ extern const OccConfigKey sip_config_schema[];
 gboolean sip_config_read (SipConfig *config, GKeyFile *file, GError **error);
 void sip_config_clear (SipConfig *config);
 
+/* registrar.c: digest towards us, shared by the registrar and trunks */
+/* Whether @host failed to authenticate too often lately. */
+gboolean sip_auth_blocked (Sip *self, const char *host);
+/* Counts a failed authentication of @login (@what: REGISTER, INVITE…)
+ * from @host; too many within auth-window block the address. */
+void sip_auth_failed (Sip *self, const char *what, const char *host, const char *login,
+                      const char *why);
+/* The Digest credentials for our realm in @sip's Authorization: 1 (into
+ * @params, to clear), 0 none, -1 malformed (@error). */
+int sip_auth_credentials (Sip *self, const sip_t *sip, SipDigestParams *params, GError **error);
+/* Answers 401 with our challenge(s) and lets @nh go. */
+void sip_auth_challenge (Sip *self, nua_t *nua, nua_handle_t *nh, const char *host, gboolean stale);
 /* registrar.c */
 /* Where the current request came from: "ADDR:PORT" and "ADDR". */
 void sip_source_of (nua_t *nua, char **addr_port, char **host);
@@ -181,11 +195,15 @@ void sip_keepalive_clear (Sip *self);
 /* trunks.c */
 void sip_trunks_start (Sip *self);
 void sip_trunks_stop (Sip *self);
-SipTrunk *sip_trunk_for_source (Sip *self, const char *host);
 SipTrunk *sip_trunk_by_name (Sip *self, const char *name);
 /* Answers a 401/407 on @nh with @trunk's credentials for the challenge's
  * realm; FALSE if the trunk has none or the answer has no challenge. */
 gboolean sip_trunk_authenticate (SipTrunk *trunk, nua_handle_t *nh, const sip_t *sip);
+/* An INVITE that came from @host: the trunk it belongs to, or NULL when
+ * it is none's (after answering: 403, or 401 to a trunk that must prove
+ * its credentials, 400) — @nh is then let go. */
+SipTrunk *sip_trunk_admit (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip,
+                           const char *host);
 /* A REGISTER's answer: TRUE if @nh is a trunk's registration. */
 gboolean sip_trunk_register_response (Sip *self, nua_handle_t *nh, int status, const char *phrase,
                                       const sip_t *sip);

@@ -221,16 +221,101 @@ sip_trunk_by_name (Sip *self, const char *name)
   return NULL;
 }
 
-SipTrunk *
-sip_trunk_for_source (Sip *self, const char *host)
+/* The HA1 of a trunk's credentials in our realm (hex, transfer full). */
+static char *
+trunk_ha1 (Sip *self, const SipTrunk *t, SipDigestAlgo algo)
 {
-  for (guint i = 0; i < self->config.trunks->len; i++)
+  g_autofree char *a1 = g_strdup_printf ("%s:%s:%s", t->username, self->config.realm, t->password);
+  char *ha1 = g_compute_checksum_for_string (
+      algo == SIP_DIGEST_SHA256 ? G_CHECKSUM_SHA256 : G_CHECKSUM_MD5, a1, -1);
+  memset (a1, 0, strlen (a1));
+  return ha1;
+}
+
+static SipTrunk *
+refuse_trunk (nua_t *nua, nua_handle_t *nh, int status, const char *phrase)
+{
+  nua_respond (nh, status, phrase, NUTAG_WITH_THIS (nua), TAG_END ());
+  nua_handle_destroy (nh);
+  return NULL;
+}
+
+SipTrunk *
+sip_trunk_admit (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip, const char *host)
+{
+  SipTrunk *by_address = NULL;
+  gboolean anywhere = FALSE; /* a trunk takes calls from any address */
+  for (guint i = 0; i < self->config.trunks->len && by_address == NULL; i++)
     {
       SipTrunk *t = g_ptr_array_index (self->config.trunks, i);
       if (g_strv_contains ((const char *const *) t->inbound_from, host))
-        return t;
+        by_address = t;
+      anywhere = anywhere || g_strv_contains ((const char *const *) t->inbound_from, "*");
     }
-  return NULL;
+  if (by_address && !by_address->inbound_auth)
+    return by_address;
+  if (by_address == NULL && !anywhere)
+    {
+      g_info ("INVITE from %s refused: no trunk has that address", host);
+      return refuse_trunk (nua, nh, 403, "Unknown trunk");
+    }
+  if (sip_auth_blocked (self, host))
+    return refuse_trunk (nua, nh, 403, "Too many failed authentications");
+  SipDigestParams params;
+  g_autoptr (GError) e = NULL;
+  int have = sip_auth_credentials (self, sip, &params, &e);
+  if (have < 0)
+    {
+      sip_auth_failed (self, "INVITE", host, NULL, e->message);
+      return refuse_trunk (nua, nh, 400, "Malformed Authorization");
+    }
+  if (have == 0)
+    {
+      sip_auth_challenge (self, nua, nh, host, FALSE);
+      return NULL;
+    }
+  /* the trunk of that address, or else the one anywhere with that user */
+  SipTrunk *t = by_address;
+  for (guint i = 0; t == NULL && i < self->config.trunks->len; i++)
+    {
+      SipTrunk *x = g_ptr_array_index (self->config.trunks, i);
+      if (x->inbound_auth && g_strv_contains ((const char *const *) x->inbound_from, "*")
+          && strcmp (x->username, params.username) == 0)
+        t = x;
+    }
+  const char *why = NULL;
+  gboolean stale = FALSE;
+  if (t == NULL || strcmp (t->username, params.username) != 0)
+    why = "no trunk has that username here";
+  else
+    {
+      SipNonceCheck nc = sip_digest_nonce_check (self->secret, sizeof self->secret, params.nonce,
+                                                 g_get_real_time () / G_USEC_PER_SEC,
+                                                 self->config.nonce_lifetime_s, host);
+      SipDigestAlgo algo = sip_digest_algo (&params);
+      g_autofree char *ha1 = trunk_ha1 (self, t, algo);
+      g_autofree char *expected = sip_digest_expected (algo, ha1, "INVITE", &params);
+      memset (ha1, 0, strlen (ha1));
+      if (nc == SIP_NONCE_STALE)
+        stale = TRUE;
+      else if (nc == SIP_NONCE_BAD)
+        why = "a nonce we did not make";
+      else if (expected == NULL || !sip_digest_equal (expected, params.response))
+        why = "wrong password";
+    }
+  g_autofree char *user = g_strdup (params.username);
+  sip_digest_params_clear (&params);
+  if (stale)
+    {
+      sip_auth_challenge (self, nua, nh, host, TRUE);
+      return NULL;
+    }
+  if (why)
+    {
+      sip_auth_failed (self, "INVITE", host, user, why);
+      return refuse_trunk (nua, nh, 403, "Forbidden");
+    }
+  return t;
 }
 
 GVariant *

@@ -60,6 +60,8 @@ site_start_with (Site *s, const char *trunk_extra, const char *more)
    * dropped */
   g_autofree char *sipconf
       = g_strdup_printf ("[sip]\nlisten=sip:127.0.0.1:%d\nagent-srtp=off\n"
+                         /* (sipp phones take only their scenario: no pings) */
+                         "keepalive-interval=0\n"
                          "[trunk operator]\naddress=127.0.0.1:%d\n"
                          "options-interval=1\ncodecs=PCMU;PCMA\n%s\n"
                          "[route sales]\nnumbers=1000;+22520*\n"
@@ -458,6 +460,64 @@ test_caller_identity_reaches_the_agent (void)
   site_stop (&s);
 }
 
+/* A caller through @s's trunk that answers the challenge as @user with
+ * @password: sipp's exit status; what it received goes to @msgs. */
+static int
+call_with_credentials (Site *s, const char *user, const char *password, char **msgs)
+{
+  OccTestSippConfig c = caller (s, "uac-auth", "1000");
+  c.auth_user = user;
+  c.auth_password = password;
+  c.timeout_s = 15;
+  g_autoptr (OccTestSipp) call = occ_test_sipp_start (&c);
+  g_assert_nonnull (call);
+  int rc = occ_test_sipp_wait (call, 30000);
+  *msgs = received (call);
+  return rc;
+}
+
+/* A trunk that must prove its credentials (inbound-auth): the first
+ * INVITE is challenged, the right answer is a call, a wrong one 403, none
+ * no call at all; with inbound-from=* the credentials alone name the
+ * trunk. */
+static void
+test_trunk_proves_its_credentials (void)
+{
+  Site s = { 0 };
+  site_start (&s, "inbound-auth=true\nusername=site-b\npassword=In-Secret-2\n");
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", FALSE);
+  g_autofree char *good = NULL, *bad = NULL;
+  g_assert_cmpint (call_with_credentials (&s, "site-b", "In-Secret-2", &good), ==, 0);
+  g_assert_nonnull (strstr (good, "SIP/2.0 401 Unauthorized"));
+  g_assert_nonnull (strstr (good, "WWW-Authenticate: Digest realm=\"omnicc\""));
+  g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
+  g_assert_cmpint (call_with_credentials (&s, "site-b", "not-it", &bad), !=, 0);
+  g_assert_nonnull (strstr (bad, "SIP/2.0 403"));
+  g_autofree char *other = NULL;
+  g_assert_cmpint (call_with_credentials (&s, "someone", "In-Secret-2", &other), !=, 0);
+  g_assert_nonnull (strstr (other, "SIP/2.0 403"));
+  g_autofree char *ev = events (&s);
+  g_assert_cmpuint (count (ev, "\"interaction.new\""), ==, 1);
+  site_stop (&s);
+
+  /* a trunk anywhere: the operator's trunk takes another address, the
+   * roaming one any, known by its credentials */
+  Site t = { 0 };
+  int nowhere = occ_test_free_sip_port ();
+  g_autofree char *more
+      = g_strdup_printf ("[trunk roaming]\naddress=127.0.0.1:%d\ninbound-from=*\n"
+                         "inbound-auth=true\nusername=site-c\npassword=Roam-Secret-3\n"
+                         "options-interval=0\ncodecs=PCMU;PCMA\n",
+                         nowhere);
+  site_start_with (&t, "inbound-from=192.0.2.1", more);
+  g_autoptr (OccTestSipp) agent2 = phone (&t, "awa", "uas", FALSE);
+  g_autofree char *roamed = NULL;
+  g_assert_cmpint (call_with_credentials (&t, "site-c", "Roam-Secret-3", &roamed), ==, 0);
+  g_autofree char *ev2 = events (&t);
+  g_assert_nonnull (strstr (ev2, "\"roaming\""));
+  site_stop (&t);
+}
+
 /* The operator wants us registered and challenges our INVITEs: the trunk
  * registers with its credentials (read from a password file), answers
  * the 401, and presents the trunk's number — or withholds it when the
@@ -646,6 +706,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/calls/trunk-registers-and-authenticates",
                    test_trunk_registers_and_authenticates);
   g_test_add_func ("/sip/calls/trunk-credentials-refused", test_trunk_credentials_refused);
+  g_test_add_func ("/sip/calls/trunk-proves-its-credentials", test_trunk_proves_its_credentials);
   g_test_add_func ("/sip/calls/early-media-reaches-the-caller",
                    test_early_media_reaches_the_caller);
   g_test_add_func ("/sip/calls/caller-identity-reaches-the-agent",
