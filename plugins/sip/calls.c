@@ -57,6 +57,10 @@ struct _SipCall {
   guint tried;
   guint auth_tries; /* outbound: challenges answered on this trunk */
   gboolean early;   /* the ringing agent's early media is bridged to the caller */
+  /* media-timeout: packets each leg had received, and when that last
+   * changed (monotonic s) */
+  guint64 rx_a, rx_b;
+  gint64 rx_a_at, rx_b_at;
 };
 
 static void call_end (SipCall *call, const char *reason, const char *by, int status);
@@ -921,6 +925,59 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
     default:
       break;
     }
+}
+
+/* Whether @leg still hears its peer: TRUE if it received since last time,
+ * or is not meant to (on hold), or the silence is shorter than @limit. */
+static gboolean
+leg_alive (Sip *self, OccMediaLeg *leg, guint64 *rx, gint64 *at, gint64 now, guint limit)
+{
+  if (leg == NULL)
+    return TRUE;
+  g_autoptr (GVariant) st = self->media->leg_stats (leg);
+  guint64 packets = 0;
+  const char *dir = "inactive";
+  g_variant_lookup (st, "packets-received", "t", &packets);
+  g_variant_lookup (st, "direction", "&s", &dir);
+  gboolean expects = strcmp (dir, "sendrecv") == 0 || strcmp (dir, "recvonly") == 0;
+  if (packets != *rx || !expects || *at == 0)
+    {
+      *rx = packets;
+      *at = now;
+      return TRUE;
+    }
+  return now - *at < (gint64) limit;
+}
+
+gboolean
+sip_calls_sweep (gpointer data)
+{
+  Sip *self = data;
+  guint limit = self->config.media_timeout_s;
+  if (limit == 0 || self->media == NULL)
+    return G_SOURCE_CONTINUE;
+  gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
+  g_autoptr (GPtrArray) silent = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->calls);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      SipCall *c = value;
+      if (c->state != CALL_CONNECTED)
+        continue;
+      gboolean a = leg_alive (self, c->ma, &c->rx_a, &c->rx_a_at, now, limit);
+      gboolean b = leg_alive (self, c->mb, &c->rx_b, &c->rx_b_at, now, limit);
+      if (!a || !b)
+        {
+          g_message ("call %s: no media from the %s for %u s", c->id,
+                     !a ? (c->outbound ? "called party" : "caller") : "agent", limit);
+          g_ptr_array_add (silent, c);
+        }
+    }
+  for (guint i = 0; i < silent->len; i++)
+    call_end (g_ptr_array_index (silent, i), "media-timeout", "system", 408);
+  return G_SOURCE_CONTINUE;
 }
 
 GVariant *

@@ -48,6 +48,9 @@ const OccConfigKey sip_config_schema[] = {
     "(default 3)." },
   { "sip", "keepalive-timeout", OCC_CONFIG_INT, 1, 60,
     "Seconds a keep-alive waits for an answer (default 10; at most keepalive-interval)." },
+  { "sip", "media-timeout", OCC_CONFIG_INT, 0, 3600,
+    "Seconds without a packet from a leg that should send (not on hold) after which its call "
+    "is ended as media-timeout: a peer gone without a BYE (default 0: never; 60 is usual)." },
   { "trunk *", "address", OCC_CONFIG_STRING, 0, 0,
     "The operator's side: HOST:PORT, where outbound calls and keep-alives go." },
   { "trunk *", "transport", OCC_CONFIG_STRING, 0, 0, "udp (default), tcp or tls." },
@@ -335,6 +338,7 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
         }
     }
   c->max_call_s = int_key (f, "max-call-duration", 0);
+  c->media_timeout_s = int_key (f, "media-timeout", 0);
   c->keepalive_s = int_key (f, "keepalive-interval", 30);
   c->keepalive_failures = int_key (f, "keepalive-failures", 3);
   c->keepalive_timeout_s = int_key (f, "keepalive-timeout", 10);

@@ -297,6 +297,8 @@ sip_load (OccPlugin *plugin, GError **error)
   occ_plugin_set_user_data (plugin, self);
   sip_registrar_start (self);
   occ_plugin_timeout_add (plugin, 1000, sip_registrar_sweep, self, NULL);
+  if (self->config.media_timeout_s)
+    occ_plugin_timeout_add (plugin, 1000, sip_calls_sweep, self, NULL);
   occ_service_watch (plugin, OCC_MEDIA_SERVICE, on_media, self, NULL);
   sip_trunks_start (self);
   g_message ("SIP on %s%s%s, realm %s", self->config.listen, self->config.listen_tls ? " and " : "",

@@ -60,6 +60,7 @@ typedef struct {
   guint n_algorithms;
   OccMediaSrtp agent_srtp;   /* on the agents' legs */
   guint max_call_s;          /* 0: no limit */
+  guint media_timeout_s;     /* 0: calls do not end for silence */
   guint keepalive_s;         /* OPTIONS to UDP phones every this long; 0: none */
   guint keepalive_failures;  /* unanswered in a row before a phone is dropped */
   guint keepalive_timeout_s; /* an OPTIONS unanswered this long is lost */
@@ -217,6 +218,8 @@ void sip_calls_clear (Sip *self);
 void sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nua_t *nua,
                      nua_handle_t *nh, SipCall *call, const sip_t *sip, tagi_t tags[]);
 GVariant *sip_calls_list (Sip *self);
+/* Every second: connected calls whose legs stopped sending end. */
+gboolean sip_calls_sweep (gpointer data);
 void sip_voice_init (Sip *self);
 /* The newest contact of @login, or NULL (transfer none). */
 SipBinding *sip_registrar_contact (Sip *self, const char *login);

@@ -392,8 +392,11 @@ static void
 test_early_media_reaches_the_caller (void)
 {
   Site s = { 0 };
-  /* (a route whose ring timeout outlasts the phone's 2 s of early media) */
-  site_start_with (&s, NULL, "[route early]\nnumbers=2000\nagents=awa\nring-timeout=30\n");
+  /* (a route whose ring timeout outlasts the phone's 2 s of early media;
+   * and media both ways keeps the call up under a 1 s media-timeout) */
+  site_start_with (&s, NULL,
+                   "[route early]\nnumbers=2000\nagents=awa\nring-timeout=30\n"
+                   "[sip]\nmedia-timeout=1\n");
   g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas-early-media", FALSE);
   OccTestSippConfig c = caller (&s, "uac", "2000");
   c.rtp_meter = TRUE;
@@ -416,6 +419,23 @@ test_early_media_reaches_the_caller (void)
   g_assert_cmpfloat (occ_test_rtp_meter_tone_seconds (call->meter, 440), >=, 2.5);
   g_autofree char *ev = events (&s);
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
+  site_stop (&s);
+}
+
+/* A leg that stops sending (its peer gone without a BYE) ends the call
+ * after media-timeout: here the agent's phone never sends RTP while the
+ * caller does; both get a BYE. */
+static void
+test_media_timeout_ends_a_silent_call (void)
+{
+  Site s = { 0 };
+  site_start_with (&s, NULL, "[sip]\nmedia-timeout=2\n");
+  g_autoptr (OccTestSipp) agent = phone (&s, "awa", "uas", FALSE);
+  OccTestSippConfig c = caller (&s, "uac-callee-hangs-up", "1000");
+  g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
+  g_autofree char *ev = events (&s);
+  g_assert_nonnull (strstr (ev, "\"media-timeout\""));
   site_stop (&s);
 }
 
@@ -707,6 +727,8 @@ main (int argc, char **argv)
                    test_trunk_registers_and_authenticates);
   g_test_add_func ("/sip/calls/trunk-credentials-refused", test_trunk_credentials_refused);
   g_test_add_func ("/sip/calls/trunk-proves-its-credentials", test_trunk_proves_its_credentials);
+  g_test_add_func ("/sip/calls/media-timeout-ends-a-silent-call",
+                   test_media_timeout_ends_a_silent_call);
   g_test_add_func ("/sip/calls/early-media-reaches-the-caller",
                    test_early_media_reaches_the_caller);
   g_test_add_func ("/sip/calls/caller-identity-reaches-the-agent",
