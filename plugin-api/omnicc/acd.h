@@ -44,25 +44,25 @@ G_BEGIN_DECLS
 /* An eligible agent, as this queue sees it. Times are µs of the
  * engine's clock (OccAcdContext.now is "now"). */
 typedef struct {
-  guint id;          /* the engine's number for the agent: stable while it runs */
-  const char *login; /* folded, as the access service names it */
-  guint order;       /* position in the queue's member list, 0 first */
-  guint tier;        /* the member's tier (level) in this queue: lower is served first */
-  guint penalty;     /* the member's penalty in this queue: 0 is best */
-  gint64 idle_since; /* when it last became free on this channel (ready, end of wrap-up) */
-  guint answered;    /* interactions it answered from this queue */
-  gint64 talk_time;  /* µs it spent on them */
-  guint free_capacity;                   /* free slots on the interaction's channel (≥ 1) */
-  guint8 skills[OCC_ACD_MAX_SKILLS];     /* its level per skill, 0: none */
+  guint id;            /* the engine's number for the agent: stable while it runs */
+  const char *login;   /* folded, as the access service names it */
+  guint order;         /* position in the queue's member list, 0 first */
+  guint tier;          /* the member's tier (level) in this queue: lower is served first */
+  guint penalty;       /* the member's penalty in this queue: 0 is best */
+  gint64 idle_since;   /* when it last became free on this channel (ready, end of wrap-up) */
+  guint answered;      /* interactions it answered from this queue */
+  gint64 talk_time;    /* µs it spent on them */
+  guint free_capacity; /* free slots on the interaction's channel (≥ 1) */
+  guint8 skills[OCC_ACD_MAX_SKILLS]; /* its level per skill, 0: none */
 } OccAcdAgent;
 
 /* The interaction to place. */
 typedef struct {
-  const char *id;       /* the interaction's id */
-  const char *channel;  /* "voice", "chat", "email"… */
-  gint priority;        /* higher first */
-  gint64 enqueued;      /* when it joined (or its caller first joined) */
-  guint offers;         /* offers made so far (0: the first) */
+  const char *id;                      /* the interaction's id */
+  const char *channel;                 /* "voice", "chat", "email"… */
+  gint priority;                       /* higher first */
+  gint64 enqueued;                     /* when it joined (or its caller first joined) */
+  guint offers;                        /* offers made so far (0: the first) */
   guint8 required[OCC_ACD_MAX_SKILLS]; /* minimum level per skill now (0: not needed),
                                           after the queue's relaxation */
 } OccAcdInteraction;
@@ -104,12 +104,11 @@ struct _OccAcdStrategy {
   /* Ranks the @n eligible @agents (n ≥ 1) for @ix: writes indices into
    * @agents to @out (room for n), best first, and returns how many
    * (0: none of them — the interaction waits). */
-  guint (*select) (const OccAcdContext *ctx, const OccAcdInteraction *ix,
-                   const OccAcdAgent *agents, guint n, guint *out);
+  guint (*select) (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdAgent *agents,
+                   guint n, guint *out);
 
   /* Optional. @agent was offered @ix (rings now). */
-  void (*offered) (const OccAcdContext *ctx, const OccAcdInteraction *ix,
-                   const OccAcdAgent *agent);
+  void (*offered) (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdAgent *agent);
   /* Optional. @agent answered @ix. */
   void (*answered) (const OccAcdContext *ctx, const OccAcdInteraction *ix,
                     const OccAcdAgent *agent);

@@ -64,23 +64,23 @@ typedef struct {
 
 typedef struct {
   char *name;
-  char *strategy;          /* the strategy's name */
-  char *overflow_to;       /* queue name, or NULL */
-  guint overflow_after_s;  /* 0: never */
-  guint max_wait_s;        /* 0: no limit; past it: ACD_LEFT_TIMEOUT */
-  guint max_length;        /* 0: no limit */
-  gboolean join_empty;     /* may join with no member logged in (default TRUE) */
-  gboolean leave_empty;    /* waiting ones leave when the last member logs out */
-  guint sl_threshold_s;    /* service level: answered within (default 20) */
-  guint wrapup_s;          /* after each interaction of this queue */
-  guint ring_timeout_s;    /* per offer (default 20) */
-  guint max_no_answer;     /* misses in a row that make an agent not ready (0: never) */
-  guint progressive_s;     /* OCC_ACD_STRATEGY_PROGRESSIVE: the next one every… (default 5) */
-  gboolean tiers;          /* only the lowest tier with someone eligible (default TRUE) */
-  guint announce_every_s;  /* position / expected wait announcements (0: none) */
-  guint announce_min_s;    /* never closer than this (default 15) */
+  char *strategy;         /* the strategy's name */
+  char *overflow_to;      /* queue name, or NULL */
+  guint overflow_after_s; /* 0: never */
+  guint max_wait_s;       /* 0: no limit; past it: ACD_LEFT_TIMEOUT */
+  guint max_length;       /* 0: no limit */
+  gboolean join_empty;    /* may join with no member logged in (default TRUE) */
+  gboolean leave_empty;   /* waiting ones leave when the last member logs out */
+  guint sl_threshold_s;   /* service level: answered within (default 20) */
+  guint wrapup_s;         /* after each interaction of this queue */
+  guint ring_timeout_s;   /* per offer (default 20) */
+  guint max_no_answer;    /* misses in a row that make an agent not ready (0: never) */
+  guint progressive_s;    /* OCC_ACD_STRATEGY_PROGRESSIVE: the next one every… (default 5) */
+  gboolean tiers;         /* only the lowest tier with someone eligible (default TRUE) */
+  guint announce_every_s; /* position / expected wait announcements (0: none) */
+  guint announce_min_s;   /* never closer than this (default 15) */
   gboolean announce_only_better; /* only when the position improved */
-  guint rejoin_window_s;   /* an abandoned caller re-joining within it keeps its place */
+  guint rejoin_window_s;         /* an abandoned caller re-joining within it keeps its place */
   AcdRelax relax[ACD_MAX_RELAX];
   guint n_relax;
   GHashTable *strategy_params; /* "strategy-*" keys without the prefix: char* → char* */
@@ -91,16 +91,16 @@ void acd_queue_config_clear (AcdQueueConfig *c);
 /* Live figures of a queue (since the engine started or they were reset). */
 typedef struct {
   guint waiting;
-  gint64 longest_wait;   /* µs, of those waiting now */
+  gint64 longest_wait; /* µs, of those waiting now */
   guint agents_logged_in, agents_ready;
-  guint64 offered;       /* joined */
+  guint64 offered; /* joined */
   guint64 answered;
   guint64 answered_in_sl;
   guint64 abandoned;
   guint64 abandoned_in_sl; /* abandoned before the threshold (not counted against SL) */
   guint64 timed_out, overflowed, refused;
-  gint64 wait_answered;  /* µs summed over answered: ASA = wait_answered / answered */
-  gint64 handle_time;    /* µs talk + wrap-up summed over completed: AHT = / completed */
+  gint64 wait_answered; /* µs summed over answered: ASA = wait_answered / answered */
+  gint64 handle_time;   /* µs talk + wrap-up summed over completed: AHT = / completed */
   guint64 completed;
 } AcdQueueStats;
 
@@ -123,6 +123,8 @@ typedef struct {
   void (*announce) (gpointer data, const char *interaction, guint position, guint ewt_s);
   /* @agent's shown state changed (@reason: a not-ready reason, or ""). */
   void (*agent_state) (gpointer data, const char *agent, AcdShown shown, const char *reason);
+  /* A strategy misbehaved (what it chose was dropped); NULL: g_warning. */
+  void (*complain) (gpointer data, const char *message);
   gpointer data;
 } AcdHooks;
 
@@ -168,19 +170,18 @@ gboolean acd_engine_agent_wrapup_done (AcdEngine *e, const char *login, gint64 n
 typedef struct {
   const char *id;
   const char *queue;
-  const char *channel;          /* NULL: "voice" */
+  const char *channel; /* NULL: "voice" */
   gint priority;
-  gint64 joined;                /* 0: now; else the original time (call-backs) */
-  const char *caller;           /* for re-join after abandon, or NULL */
-  const char *const *skills;    /* skill names, NULL-terminated, with… */
-  const guint *levels;          /* …their minimum levels */
+  gint64 joined;             /* 0: now; else the original time (call-backs) */
+  const char *caller;        /* for re-join after abandon, or NULL */
+  const char *const *skills; /* skill names, NULL-terminated, with… */
+  const guint *levels;       /* …their minimum levels */
 } AcdJoin;
 
 /* @j joins its queue. Refused (ACD_ERROR_REFUSED, with *why) when the
  * queue is full, or has no member logged in and does not take calls
  * then; the hooks are not called for a refusal. */
-gboolean acd_engine_join (AcdEngine *e, const AcdJoin *j, gint64 now, AcdLeft *why,
-                          GError **error);
+gboolean acd_engine_join (AcdEngine *e, const AcdJoin *j, gint64 now, AcdLeft *why, GError **error);
 /* The caller hung up (waiting or ringing). */
 gboolean acd_engine_abandon (AcdEngine *e, const char *id, gint64 now);
 /* Taken out (transferred away, handed to a bot…). */
