@@ -8,13 +8,15 @@
 #  3. start the installed omniccd on a config in the temporary folder,
 #     with an empty plugin folder;
 #  4. drop the new hello.so in, `omnicc plugin load hello`, and use it;
-#  5. unload it, stop the daemon.
+#  5. build share/acd-strategy-template the same way, load it too and
+#     see its acd.strategy/ service provided;
+#  6. unload hello, stop the daemon.
 #
 # Prints TAP. The first failed step fails the test and the steps after it
 # are reported as not run (never skipped). The daemon is stopped and the
 # temporary folder removed however the script ends.
 #
-# usage: test-sdk.sh build-root=DIR template=DIR pc-dir=DIR omniccd=PATH
+# usage: test-sdk.sh build-root=DIR template=DIR strategy-template=DIR pc-dir=DIR omniccd=PATH
 #        omnicc=PATH data-dir=DIR plugin-dir=DIR cc=CMD meson=PATH ninja=PATH
 # (the paths omniccd… plugin-dir are the installed ones, without DESTDIR)
 set -u
@@ -23,6 +25,7 @@ for arg in "$@"; do
   case "$arg" in
     build-root=*) BUILD_ROOT=${arg#*=} ;;
     template=*) TEMPLATE=${arg#*=} ;;
+    strategy-template=*) STRATEGY_TEMPLATE=${arg#*=} ;;
     pc-dir=*) PC_DIR=${arg#*=} ;;
     omniccd=*) OMNICCD=${arg#*=} ;;
     omnicc=*) OMNICC=${arg#*=} ;;
@@ -166,6 +169,39 @@ step_template_tests () {
   return 1
 }
 
+# The ACD strategy template: built like hello, from the installed copy.
+STRATEGY=acd-lowest-penalty
+step_strategy_build () {
+  local src=$STRATEGY_TEMPLATE
+  [ -f "$ROOT$DATA_DIR/acd-strategy-template/meson.build" ] && src=$ROOT$DATA_DIR/acd-strategy-template
+  echo "template: $src"
+  cp -R "$src" "$T/strategy-src" || return 1
+  template_env "$MESON" setup -Dwerror=true "$T/strategy-build" "$T/strategy-src" || return 1
+  template_env "$NINJA" -C "$T/strategy-build" || return 1
+  grep -q -- '-Werror' "$T/strategy-build/compile_commands.json" \
+    && grep -q -- "-I$ROOT" "$T/strategy-build/compile_commands.json" || {
+    echo "the strategy was not compiled with -Werror against the installed headers" >&2
+    return 1
+  }
+  local exports
+  exports=$(nm -D --defined-only "$T/strategy-build/$STRATEGY.so" | awk '{ print $NF }' | tr '\n' ' ')
+  echo "exported: $exports"
+  [ "$exports" = "occ_plugin_descriptor " ] || {
+    echo "$STRATEGY.so must export exactly occ_plugin_descriptor" >&2
+    return 1
+  }
+}
+
+step_strategy_load () {
+  cp "$T/strategy-build/$STRATEGY.so" "$SITE/plugins/" || return 1
+  cli plugin load "$STRATEGY" && cli status >"$T/status" || return 1
+  cat "$T/status"
+  grep -q 'acd.strategy/lowest-penalty@1' "$T/status" || {
+    echo "status does not list the acd.strategy/lowest-penalty@1 service" >&2
+    return 1
+  }
+}
+
 step_start () {
   mkdir -p "$SITE/plugins" "$SITE/plugins.d" "$SITE/state" || return 1
   cat >"$SITE/omnicc.conf" <<EOF
@@ -258,11 +294,13 @@ STEPS=(
   "step_exports|hello.so exports only occ_plugin_descriptor"
   "step_template_install|meson install puts hello.so in the SDK's pluginsdir"
   "step_template_tests|the template's own meson test passes against the installed omniccd"
+  "step_strategy_build|the ACD strategy template builds out of tree with -Werror and exports only its descriptor"
   "step_start|the installed omniccd starts with an empty plugin folder and answers status"
   "step_load|omnicc plugin load hello loads the freshly built plugin"
   "step_list|omnicc plugin list shows hello loaded"
   "step_greet|omnicc call hello.greet name=world answers with the configured greeting"
   "step_registrations|status lists the hello@1 service and events types lists hello.greeted"
+  "step_strategy_load|omnicc plugin load acd-lowest-penalty provides acd.strategy/lowest-penalty@1"
   "step_unload|omnicc plugin unload hello removes its command and its event type"
   "step_stop|omnicc stop ends the installed omniccd with status 0"
 )

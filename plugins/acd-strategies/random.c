@@ -1,0 +1,12 @@
+/* random: a uniformly random order, drawn from the engine's random
+ * source (so the simulator, seeded, repeats itself). */
+#include "rank.h"
+
+static guint
+random_select (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdAgent *agents,
+               guint n, guint *out)
+{
+  return acd_rank_shuffle (ctx->rand, n, out);
+}
+
+ACD_STRATEGY_DEFINE ("random", "a uniformly random order", .select = random_select);
