@@ -16,7 +16,7 @@
  * loop, no clock of its own — the engine passes the time and a random
  * source. The same .so therefore runs in the daemon and, under virtual
  * time, in the simulator omnicc-sim (see docs/plugin-guide.md, "Writing
- * an ACD strategy", and the template in share/omnicc/templates/).
+ * an ACD strategy", and the template in share/acd-strategy-template/).
  *
  * The engine checks what a strategy returns: an index out of range or
  * twice is logged and dropped, never obeyed.

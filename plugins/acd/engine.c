@@ -44,6 +44,7 @@ struct _Agent {
   AcdShown shown;     /* last told */
   gint64 login_since, logged_total;
   gint64 busy_since, busy_total; /* busy: ringing, connected or wrap-up */
+  gboolean busy;
   guint handled;
 };
 
@@ -203,13 +204,11 @@ static void
 agent_update (AcdEngine *e, Agent *a, gint64 now)
 {
   gboolean busy = agent_is_busy (a);
-  if (busy && a->busy_since == 0)
+  if (busy && !a->busy)
     a->busy_since = now;
-  else if (!busy && a->busy_since)
-    {
-      a->busy_total += now - a->busy_since;
-      a->busy_since = 0;
-    }
+  else if (!busy && a->busy)
+    a->busy_total += now - a->busy_since;
+  a->busy = busy;
   AcdShown s = agent_compute_shown (a);
   if (s == a->shown)
     return;
@@ -1310,10 +1309,7 @@ acd_engine_agent_presence (AcdEngine *e, const char *login, AcdPresence presence
           a->idle_since[c] = now;
     }
   if (was != ACD_AGENT_LOGGED_OUT && presence == ACD_AGENT_LOGGED_OUT)
-    {
-      a->logged_total += now - a->login_since;
-      a->login_since = 0;
-    }
+    a->logged_total += now - a->login_since;
   if (presence == ACD_AGENT_READY)
     a->misses = 0;
   a->presence = presence;
@@ -1418,8 +1414,8 @@ acd_engine_agent_times (AcdEngine *e, const char *login, gint64 now, gint64 *log
   Agent *a = agent_get (e, login);
   if (a == NULL)
     return FALSE;
-  *logged_in = a->logged_total + (a->login_since ? now - a->login_since : 0);
-  *busy = a->busy_total + (a->busy_since ? now - a->busy_since : 0);
+  *logged_in = a->logged_total + (a->presence != ACD_AGENT_LOGGED_OUT ? now - a->login_since : 0);
+  *busy = a->busy_total + (a->busy ? now - a->busy_since : 0);
   *handled = a->handled;
   return TRUE;
 }

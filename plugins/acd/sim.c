@@ -24,16 +24,16 @@
 
 typedef struct {
   char *name;
-  char *group;      /* [queue NAME] */
-  double rate;      /* arrivals per second */
-  double aht_s;     /* mean handle time */
-  double handle_sd; /* > 0: log-normal with this standard deviation, else exponential */
+  char *group;       /* [queue NAME] */
+  double rate;       /* arrivals per second */
+  double aht_s;      /* mean handle time */
+  double handle_sd;  /* > 0: log-normal with this standard deviation, else exponential */
   double patience_s; /* mean, exponential; 0: callers never hang up */
   gint priority;
   double high_share; /* this share of arrivals gets high_priority */
   gint high_priority;
-  char **skills;     /* required skills of its interactions… */
-  guint *levels;     /* …and levels */
+  char **skills; /* required skills of its interactions… */
+  guint *levels; /* …and levels */
   char *channel;
   const OccAcdStrategy *strategy;
   guint wrapup_s, sl_s, max_wait_s;
@@ -82,7 +82,7 @@ typedef struct {
   gint64 t;
   guint64 seq;
   EvType type;
-  guint index;   /* queue (arrival), agent (answer, shifts) */
+  guint index; /* queue (arrival), agent (answer, shifts) */
   SimIx *ix;
 } Event;
 
@@ -102,9 +102,9 @@ typedef struct {
   GArray *heap; /* Event, a binary min-heap on (t, seq) */
   guint64 seq;
   gint64 now, end_arrivals, due_at;
-  GHashTable *ixs;     /* id → SimIx* */
-  GHashTable *ringing; /* "ix\nagent" → present while the offer stands */
-  GPtrArray *agents;   /* char* login; index = agent number */
+  GHashTable *ixs;         /* id → SimIx* */
+  GHashTable *ringing;     /* "ix\nagent" → present while the offer stands */
+  GPtrArray *agents;       /* char* login; index = agent number */
   GHashTable *agent_index; /* login → index+1 */
   guint64 next_id;
   guint64 events;
@@ -371,8 +371,8 @@ run_events (Sim *s)
             {
               gint64 logged, busy;
               guint handled;
-              acd_engine_agent_times (s->engine, g_ptr_array_index (s->agents, i), s->now,
-                                      &logged, &busy, &handled);
+              acd_engine_agent_times (s->engine, g_ptr_array_index (s->agents, i), s->now, &logged,
+                                      &busy, &handled);
               s->busy[ev.index] += busy;
               s->logged[ev.index] += logged;
             }
@@ -404,11 +404,9 @@ replicate (const Scenario *sc, OccRegistry *registry, guint r, RepFigures *out, 
 {
   (void) registry;
   Sim s = { .sc = sc };
-  AcdHooks hooks = { .offer = h_offer,
-                     .cancel = h_cancel,
-                     .left = h_left,
-                     .complain = h_complain,
-                     .data = &s };
+  AcdHooks hooks = {
+    .offer = h_offer, .cancel = h_cancel, .left = h_left, .complain = h_complain, .data = &s
+  };
   guint32 seed = (guint32) (sc->seed * 1000003u + r);
   s.engine = acd_engine_new (&hooks, seed);
   s.rand = g_rand_new_with_seed (seed ^ 0x5bd1e995u);
@@ -426,9 +424,9 @@ replicate (const Scenario *sc, OccRegistry *registry, guint r, RepFigures *out, 
           = 0;
       q->wait_sum = 0;
       AcdQueueConfig c;
-      const char *const sim_keys[] = { "arrivals-per-hour", "aht", "handle-sd", "patience",
-                                       "priority", "high-priority", "high-share", "skills",
-                                       "channel", NULL };
+      const char *const sim_keys[]
+          = { "arrivals-per-hour", "aht",        "handle-sd", "patience", "priority",
+              "high-priority",     "high-share", "skills",    "channel",  NULL };
       ok = acd_queue_config_read (sc->file, sc->path, q->group, q->name, sim_keys, &c, error)
            && acd_engine_set_queue (s.engine, &c, q->strategy, error);
       acd_queue_config_clear (&c);
@@ -453,7 +451,8 @@ replicate (const Scenario *sc, OccRegistry *registry, guint r, RepFigures *out, 
         }
     }
   for (guint i = 0; ok && i < sc->queues->len; i++)
-    push (&s, us (exponential (s.rand, 1.0 / ((SimQueue *) g_ptr_array_index (sc->queues, i))->rate)),
+    push (&s,
+          us (exponential (s.rand, 1.0 / ((SimQueue *) g_ptr_array_index (sc->queues, i))->rate)),
           EV_ARRIVAL, i, NULL);
   /* occupancy over the measured window: warm-up to the end of arrivals */
   push (&s, us (sc->warmup_s), EV_MARK, 0, NULL);
@@ -464,8 +463,7 @@ replicate (const Scenario *sc, OccRegistry *registry, guint r, RepFigures *out, 
       g_autoptr (GError) audit = NULL;
       if (!acd_engine_audit (s.engine, &audit))
         {
-          g_set_error (error, ACD_ERROR, ACD_ERROR_STATE, "the engine's books: %s",
-                       audit->message);
+          g_set_error (error, ACD_ERROR, ACD_ERROR_STATE, "the engine's books: %s", audit->message);
           ok = FALSE;
         }
     }
@@ -511,8 +509,8 @@ static gboolean
 scenario_error (GError **error, const Scenario *sc, const char *group, const char *key,
                 const char *why)
 {
-  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: [%s] %s: %s",
-               sc->path, group, key, why);
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: [%s] %s: %s", sc->path,
+               group, key, why);
   return FALSE;
 }
 
@@ -542,8 +540,8 @@ number (const Scenario *sc, const char *group, const char *key, double fallback,
 
 /* "name:level;…" into names and levels. */
 static gboolean
-named_levels (const Scenario *sc, const char *group, const char *key, char ***names,
-              guint **levels, GError **error)
+named_levels (const Scenario *sc, const char *group, const char *key, char ***names, guint **levels,
+              GError **error)
 {
   g_auto (GStrv) items = g_key_file_get_string_list (sc->file, group, key, NULL, NULL);
   guint n = items ? g_strv_length (items) : 0;
@@ -627,8 +625,9 @@ read_queue (Scenario *sc, OccContext *ctx, const char *group, GError **error)
   q->name = g_strdup (group + strlen ("queue "));
   /* the queue keys themselves are checked as the acd plugin does */
   AcdQueueConfig c;
-  const char *const sim_keys[] = { "arrivals-per-hour", "aht", "handle-sd", "patience", "priority",
-                                   "high-priority", "high-share", "skills", "channel", NULL };
+  const char *const sim_keys[]
+      = { "arrivals-per-hour", "aht",        "handle-sd", "patience", "priority",
+          "high-priority",     "high-share", "skills",    "channel",  NULL };
   if (!acd_queue_config_read (sc->file, sc->path, group, q->name, sim_keys, &c, error))
     return FALSE;
   q->wrapup_s = c.wrapup_s;
@@ -768,10 +767,10 @@ scenario_load (const char *path, OccContext *ctx, GError **error)
 static double
 t975 (guint df)
 {
-  static const double t[] = { 0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                              2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                              2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                              2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042 };
+  static const double t[]
+      = { 0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+          2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
+          2.074, 2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042 };
   if (df < G_N_ELEMENTS (t))
     return t[df];
   return df < 60 ? 2.0 : df < 120 ? 1.98 : 1.96;
@@ -797,8 +796,8 @@ estimate (const double *x, guint n)
 typedef struct {
   const char *strategy_dirs[17];
   guint n_dirs;
-  gint64 seed;         /* -1: the scenario's */
-  gint replications;   /* 0: the scenario's */
+  gint64 seed;       /* -1: the scenario's */
+  gint replications; /* 0: the scenario's */
   gboolean json;
 } Options;
 
@@ -850,18 +849,25 @@ print_results (const Scenario *sc, RepFigures *reps, guint n, gboolean json, dou
     }
   double *x = g_new (double, n);
   if (json)
-    g_string_append_printf (o, "{\"replications\":%u,\"seed\":%" G_GUINT64_FORMAT
-                               ",\"interactions\":%" G_GUINT64_FORMAT ",\"queues\":[",
+    g_string_append_printf (o,
+                            "{\"replications\":%u,\"seed\":%" G_GUINT64_FORMAT
+                            ",\"interactions\":%" G_GUINT64_FORMAT ",\"queues\":[",
                             n, sc->seed, interactions);
   else
-    g_string_append_printf (o,
-                            "%s: %u replications of %.0f s (after %.0f s of warm-up), seed %"
-                            G_GUINT64_FORMAT "; 95 %% confidence intervals\n",
-                            sc->path, n, sc->duration_s, sc->warmup_s, sc->seed);
+    g_string_append_printf (
+        o,
+        "%s: %u replications of %.0f s (after %.0f s of warm-up), seed %" G_GUINT64_FORMAT
+        "; 95 %% confidence intervals\n",
+        sc->path, n, sc->duration_s, sc->warmup_s, sc->seed);
   for (guint i = 0; i < sc->queues->len; i++)
     {
       const SimQueue *q = g_ptr_array_index (sc->queues, i);
-#define EST(field)                                                                                   ({                                                                                                   for (guint r_ = 0; r_ < n; r_++)                                                                     x[r_] = reps[r_].q[i].field;                                                                     estimate (x, n);                                                                                 })
+#define EST(field)                   \
+  ({                                 \
+    for (guint r_ = 0; r_ < n; r_++) \
+      x[r_] = reps[r_].q[i].field;   \
+    estimate (x, n);                 \
+  })
       Estimate arrived = EST (arrived), sl = EST (sl), asa = EST (asa), pw = EST (p_wait),
                pa = EST (p_abandon);
 #undef EST
@@ -870,13 +876,12 @@ print_results (const Scenario *sc, RepFigures *reps, guint n, gboolean json, dou
       gboolean have_ref = reference (sc, &ref, &model);
       if (json)
         {
-          g_string_append_printf (
-              o,
-              "%s{\"queue\":\"%s\",\"strategy\":\"%s\",\"arrived\":%.1f,"
-              "\"sl\":[%.6f,%.6f],\"asa\":[%.6f,%.6f],\"p_wait\":[%.6f,%.6f],"
-              "\"p_abandon\":[%.6f,%.6f]",
-              i ? "," : "", q->name, q->strategy->name, arrived.mean, sl.mean, sl.half, asa.mean,
-              asa.half, pw.mean, pw.half, pa.mean, pa.half);
+          g_string_append_printf (o,
+                                  "%s{\"queue\":\"%s\",\"strategy\":\"%s\",\"arrived\":%.1f,"
+                                  "\"sl\":[%.6f,%.6f],\"asa\":[%.6f,%.6f],\"p_wait\":[%.6f,%.6f],"
+                                  "\"p_abandon\":[%.6f,%.6f]",
+                                  i ? "," : "", q->name, q->strategy->name, arrived.mean, sl.mean,
+                                  sl.half, asa.mean, asa.half, pw.mean, pw.half, pa.mean, pa.half);
           if (have_ref)
             g_string_append_printf (o,
                                     ",\"reference\":{\"model\":\"%s\",\"sl\":%.6f,"
@@ -892,15 +897,14 @@ print_results (const Scenario *sc, RepFigures *reps, guint n, gboolean json, dou
                                   "  ASA                   %6.2f s ± %.2f\n"
                                   "  P(wait)               %6.4f ± %.4f\n"
                                   "  P(abandon)            %6.2f %% ± %.2f\n",
-                                  q->name, q->strategy->name, arrived.mean, q->sl_s,
-                                  100 * sl.mean, 100 * sl.half, asa.mean, asa.half, pw.mean,
-                                  pw.half, 100 * pa.mean, 100 * pa.half);
+                                  q->name, q->strategy->name, arrived.mean, q->sl_s, 100 * sl.mean,
+                                  100 * sl.half, asa.mean, asa.half, pw.mean, pw.half,
+                                  100 * pa.mean, 100 * pa.half);
           if (have_ref)
             g_string_append_printf (o,
                                     "  %s: SL %.2f %%, ASA %.2f s, P(wait) %.4f, "
                                     "P(abandon) %.2f %%\n",
-                                    model, 100 * ref.sl, ref.asa, ref.p_wait,
-                                    100 * ref.p_abandon);
+                                    model, 100 * ref.sl, ref.asa, ref.p_wait, 100 * ref.p_abandon);
         }
     }
   for (guint r = 0; r < n; r++)
