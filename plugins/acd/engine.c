@@ -106,7 +106,18 @@ struct _AcdEngine {
   guint view_len;
   guint warnings;
   gint64 now; /* the latest time a call gave */
+  /* no timer is due before this (it may be earlier than the next real
+   * deadline, never later): every deadline set lowers it, a full scan of
+   * the timers makes it exact again */
+  gint64 due_hint;
 };
+
+static inline void
+hint (AcdEngine *e, gint64 at)
+{
+  if (at < e->due_hint)
+    e->due_hint = at;
+}
 
 const char *
 acd_shown_name (AcdShown s)
@@ -264,6 +275,7 @@ acd_engine_new (const AcdHooks *hooks, guint32 seed)
   if (hooks)
     e->hooks = *hooks;
   e->rand = g_rand_new_with_seed (seed);
+  e->due_hint = NO_DUE;
   e->agents = g_hash_table_new (g_str_hash, g_str_equal);
   e->agent_list = g_ptr_array_new_with_free_func ((GDestroyNotify) agent_free);
   e->queues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) queue_free);
@@ -770,6 +782,7 @@ make_offer (AcdEngine *e, Ix *ix, const OccAcdContext *ctx, const OccAcdInteract
   Member *m = e->view_members[k];
   Agent *a = m->agent;
   Offer o = { a, now + (gint64) ix->queue->c.ring_timeout_s * US };
+  hint (e, o.deadline);
   g_array_append_val (ix->offers, o);
   g_array_append_val (ix->tried, a->id);
   ix->offers_made++;
@@ -840,8 +853,28 @@ place (AcdEngine *e, Ix *ix, guint n, const OccAcdInteraction *iv, gint64 now, g
         break;
     }
   if (made && (q->strategy->flags & OCC_ACD_STRATEGY_PROGRESSIVE))
-    ix->progress_at = now + (gint64) q->c.progressive_s * US;
+    {
+      ix->progress_at = now + (gint64) q->c.progressive_s * US;
+      hint (e, ix->progress_at);
+    }
   return made;
+}
+
+/* Whether some member could take something now (before looking at each
+ * waiting interaction, which costs a pass over the members each). */
+static gboolean
+has_free_member (const Queue *q, gint64 now)
+{
+  for (guint i = 0; i < q->members->len; i++)
+    {
+      const Agent *a = ((Member *) g_ptr_array_index (q->members, i))->agent;
+      if (a->presence != ACD_AGENT_READY)
+        continue;
+      for (guint c = 0; c < MAX_CHANNELS; c++)
+        if (a->cap[c] && free_capacity (a, c, now))
+          return TRUE;
+    }
+  return FALSE;
 }
 
 /* Offers waiting interactions to eligible agents, the best first across
@@ -860,8 +893,7 @@ dispatch (AcdEngine *e, gint64 now)
       while (g_hash_table_iter_next (&it, NULL, &v))
         {
           Queue *q = v;
-          guint ready = 0;
-          if (q->waiting->len == 0 || (members_logged_in (q, &ready), ready == 0))
+          if (q->waiting->len == 0 || !has_free_member (q, now))
             continue;
           for (guint w = 0; w < q->waiting->len; w++)
             {
@@ -904,6 +936,7 @@ announce (AcdEngine *e, Ix *ix, gint64 now)
       position = i + 1;
   guint every = MAX (q->c.announce_every_s, q->c.announce_min_s ? q->c.announce_min_s : 15);
   ix->announce_at = now + (gint64) every * US;
+  hint (e, ix->announce_at);
   if (q->c.announce_only_better && ix->last_position && position >= ix->last_position)
     return;
   ix->last_position = position;
@@ -915,6 +948,21 @@ announce (AcdEngine *e, Ix *ix, gint64 now)
 }
 
 static gboolean move_to (AcdEngine *e, Ix *ix, Queue *to, gint64 now);
+
+/* Lowers the hint to @ix's deadlines in its queue (it just came there). */
+static void
+hint_queue_deadlines (AcdEngine *e, const Ix *ix)
+{
+  const AcdQueueConfig *c = &ix->queue->c;
+  if (c->max_wait_s)
+    hint (e, ix->entered_queue + (gint64) c->max_wait_s * US);
+  if (c->overflow_to && c->overflow_after_s)
+    hint (e, ix->entered_queue + (gint64) c->overflow_after_s * US);
+  if (ix->announce_at)
+    hint (e, ix->announce_at);
+  if (ix->any_required && c->n_relax)
+    hint (e, ix->entered_queue + (gint64) c->relax[0].after_s * US);
+}
 
 /* Interactions due for something: time-outs, overflows, announcements,
  * progressive rings, ring time-outs. */
@@ -984,6 +1032,7 @@ run_timers (AcdEngine *e, gint64 now)
       if (ix->state == IX_RINGING && ix->progress_at && ix->progress_at <= now)
         {
           ix->progress_at = now + (gint64) q->c.progressive_s * US;
+          hint (e, ix->progress_at);
           OccAcdInteraction iv;
           guint n = eligible (e, ix, now, &iv);
           if (n)
@@ -992,11 +1041,17 @@ run_timers (AcdEngine *e, gint64 now)
     }
 }
 
+static gint64 next_due_exact (AcdEngine *e);
+
 static void
 run_due (AcdEngine *e, gint64 now)
 {
   e->now = MAX (e->now, now);
-  run_timers (e, now);
+  if (now >= e->due_hint)
+    {
+      run_timers (e, now);
+      e->due_hint = next_due_exact (e);
+    }
   dispatch (e, now);
 }
 
@@ -1008,6 +1063,12 @@ acd_engine_run (AcdEngine *e, gint64 now)
 
 gint64
 acd_engine_next_due (AcdEngine *e)
+{
+  return e->due_hint;
+}
+
+static gint64
+next_due_exact (AcdEngine *e)
 {
   gint64 due = NO_DUE;
   for (guint i = 0; i < e->agent_list->len; i++)
@@ -1040,8 +1101,11 @@ acd_engine_next_due (AcdEngine *e)
         for (guint r = 0; r < c->n_relax; r++)
           {
             gint64 at = ix->entered_queue + (gint64) c->relax[r].after_s * US;
-            if (at > ix->entered_queue)
-              due = MIN (due, at);
+            if (at > e->now)
+              {
+                due = MIN (due, at);
+                break;
+              }
           }
     }
   return due;
@@ -1065,6 +1129,7 @@ move_to (AcdEngine *e, Ix *ix, Queue *to, gint64 now)
   ix->announce_at = to->c.announce_every_s ? now + (gint64) to->c.announce_every_s * US : 0;
   to->st.offered++;
   waiting_insert (to, ix);
+  hint_queue_deadlines (e, ix);
   if (e->hooks.moved)
     e->hooks.moved (e->hooks.data, ix->id, from->c.name, to->c.name);
   return TRUE;
@@ -1133,6 +1198,7 @@ acd_engine_join (AcdEngine *e, const AcdJoin *j, gint64 now, AcdLeft *why, GErro
     ix->announce_at = now + (gint64) q->c.announce_every_s * US;
   g_hash_table_insert (e->ixs, ix->id, ix);
   waiting_insert (q, ix);
+  hint_queue_deadlines (e, ix);
   q->st.offered++;
   run_due (e, now);
   return TRUE;
@@ -1181,8 +1247,11 @@ connected_ends (AcdEngine *e, Ix *ix, gint64 now, gboolean wrapup)
   if (a->active[ix->channel])
     a->active[ix->channel]--;
   if (wrapup && q->c.wrapup_s)
-    a->wrapup_until[ix->channel]
-        = MAX (a->wrapup_until[ix->channel], now + (gint64) q->c.wrapup_s * US);
+    {
+      a->wrapup_until[ix->channel]
+          = MAX (a->wrapup_until[ix->channel], now + (gint64) q->c.wrapup_s * US);
+      hint (e, a->wrapup_until[ix->channel]);
+    }
   else if (a->active[ix->channel] == 0)
     a->idle_since[ix->channel] = now;
   agent_update (e, a, now);

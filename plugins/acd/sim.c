@@ -927,11 +927,27 @@ print_results (const Scenario *sc, RepFigures *reps, guint n, gboolean json, dou
   g_free (x);
 }
 
+static gboolean verbose;
+
+/* Logs go to standard error (standard output is the figures), info and
+ * debug only with --verbose. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
+{
+  (void) data;
+  if (!verbose && (level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)))
+    return G_LOG_WRITER_HANDLED;
+  g_autofree char *line = g_log_writer_format_fields (level, fields, n, FALSE);
+  fprintf (stderr, "%s\n", line);
+  return G_LOG_WRITER_HANDLED;
+}
+
 static void
 usage (void)
 {
   g_printerr (
-      "usage: omnicc-sim [--strategy-dir DIR]… [--seed N] [--replications N] [--json] SCENARIO\n"
+      "usage: omnicc-sim [--strategy-dir DIR]… [--seed N] [--replications N] [--json] [--verbose]\n"
+      "                  SCENARIO\n"
       "Simulates the queues of SCENARIO (see omnicc-sim(1)) with the real ACD engine and\n"
       "strategy plugins (default folder: " OCC_PLUGINDIR ").\n");
 }
@@ -952,6 +968,8 @@ main (int argc, char **argv)
         opt.replications = (gint) g_ascii_strtoll (argv[++i], NULL, 10);
       else if (strcmp (a, "--json") == 0)
         opt.json = TRUE;
+      else if (strcmp (a, "--verbose") == 0)
+        verbose = TRUE;
       else if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0)
         {
           usage ();
@@ -972,7 +990,7 @@ main (int argc, char **argv)
     }
   if (opt.n_dirs == 0)
     opt.strategy_dirs[opt.n_dirs++] = OCC_PLUGINDIR;
-  g_log_set_writer_func (g_log_writer_standard_streams, NULL, NULL);
+  g_log_set_writer_func (log_writer, NULL, NULL);
   g_autoptr (OccContext) ctx = occ_context_new (NULL);
   occ_loader_scan (ctx->loader, opt.strategy_dirs);
   g_autoptr (GError) error = NULL;
