@@ -40,6 +40,9 @@ const OccConfigKey sip_config_schema[] = {
     "agents working over the internet)." },
   { "sip", "max-call-duration", OCC_CONFIG_INT, 0, 86400,
     "Seconds after which a call is ended (default 0: no limit)." },
+  { "sip", "max-message-size", OCC_CONFIG_INT, 4096, 1048576,
+    "Largest SIP message received, bytes (default 65535); a larger request is refused with 413 "
+    "Request Too Large, and a TCP or TLS connection that sent it is closed." },
   { "trunk *", "address", OCC_CONFIG_STRING, 0, 0,
     "The operator's side: HOST:PORT, where outbound calls and keep-alives go." },
   { "trunk *", "transport", OCC_CONFIG_STRING, 0, 0, "udp (default), tcp or tls." },
@@ -254,6 +257,7 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
         }
     }
   c->max_call_s = int_key (f, "max-call-duration", 0);
+  c->max_message_size = int_key (f, "max-message-size", 65535);
   g_autofree char *agent_srtp = string_key (f, "agent-srtp", "optional");
   const char *problem = NULL;
   if (!srtp_value (agent_srtp, &c->agent_srtp))

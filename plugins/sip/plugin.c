@@ -4,7 +4,9 @@
  * README.md. */
 #include "sip-private.h"
 
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
 #include <sys/random.h>
 
 Sip *
@@ -146,6 +148,12 @@ sofia_log (void *stream, char const *fmt, va_list ap)
   g_debug ("sofia: %s", g_strchomp (msg));
 }
 
+/* How long a TCP or TLS peer may take to finish a message it began (a
+ * Content-Length larger than what it sends, half a header): then it is
+ * answered 400 and its connection no longer holds a message buffer.
+ * sofia-sip's default is to wait forever. */
+#define INCOMPLETE_MESSAGE_MS 32000
+
 static OccLoadResult
 sip_load (OccPlugin *plugin, GError **error)
 {
@@ -193,8 +201,10 @@ sip_load (OccPlugin *plugin, GError **error)
       sip_unref (self);
       return OCC_LOAD_FAILED;
     }
-  /* (a handle parameter: the stack's defaults for every handle) */
-  nua_set_params (self->nua, NUTAG_MEDIA_ENABLE (0), TAG_END ());
+  /* (a handle parameter: the stack's defaults for every handle); the
+   * limits on what a peer may send, for nta and its transports */
+  nua_set_params (self->nua, NUTAG_MEDIA_ENABLE (0), NTATAG_MAXSIZE (self->config.max_message_size),
+                  TPTAG_TIMEOUT (INCOMPLETE_MESSAGE_MS), TAG_END ());
   self->shutdown_done = FALSE;
   OccBus *bus = occ_plugin_get_bus (plugin);
   gboolean ok

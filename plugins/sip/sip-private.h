@@ -48,6 +48,7 @@ typedef struct {
   guint n_algorithms;
   OccMediaSrtp agent_srtp; /* on the agents' legs */
   guint max_call_s;        /* 0: no limit */
+  guint max_message_size;  /* bytes: larger messages are refused */
   GPtrArray *trunks;       /* SipTrunk* */
   GPtrArray *routes;       /* SipRoute* */
 } SipConfig;
