@@ -5,6 +5,7 @@
 #include "sip-private.h"
 
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/tport_tag.h>
 #include <sys/random.h>
@@ -31,6 +32,19 @@ sip_unref (Sip *self)
   g_free (self);
 }
 
+/* A request whose Max-Forwards ran out ends here: we would send an INVITE
+ * on to an agent (a B2BUA passes loops on, RFC 7332), and a REGISTER that
+ * far has gone round a loop of proxies (RFC 3261 section 16.3). */
+static gboolean
+refuse_loop (nua_t *nua, nua_handle_t *nh, const sip_t *sip)
+{
+  if (sip == NULL || sip->sip_max_forwards == NULL || sip->sip_max_forwards->mf_count > 0)
+    return FALSE;
+  nua_respond (nh, SIP_483_TOO_MANY_HOPS, NUTAG_WITH_THIS (nua), TAG_END ());
+  nua_handle_destroy (nh);
+  return TRUE;
+}
+
 static void
 on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *self,
           nua_handle_t *nh, SipCall *call, sip_t const *sip, tagi_t tags[])
@@ -38,6 +52,8 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
   switch (event)
     {
     case nua_i_register:
+      if (refuse_loop (nua, nh, sip))
+        return;
       if (self->plugin && self->access)
         sip_registrar_request (self, nua, nh, sip);
       else
@@ -56,6 +72,8 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
             }
           return;
         }
+      if (call == NULL && refuse_loop (nua, nh, sip))
+        return;
       sip_call_event (self, event, status, phrase, nua, nh, call, sip, tags);
       return;
     case nua_r_invite:
