@@ -51,6 +51,12 @@ const OccConfigKey sip_config_schema[] = {
   { "sip", "media-timeout", OCC_CONFIG_INT, 0, 3600,
     "Seconds without a packet from a leg that should send (not on hold) after which its call "
     "is ended as media-timeout: a peer gone without a BYE (default 0: never; 60 is usual)." },
+  { "sip", "incomplete-message-timeout", OCC_CONFIG_INT, 1, 600,
+    "Seconds a TCP or TLS peer has to finish a message it began before it gets 400 and the "
+    "connection closes (default 32; sofia-sip alone would wait forever)." },
+  { "sip", "max-message-size", OCC_CONFIG_INT, 4096, 1048576,
+    "Largest SIP message received, bytes (default 65535); a larger request is refused with 413 "
+    "Request Too Large, and a TCP or TLS connection that sent it is closed." },
   { "trunk *", "address", OCC_CONFIG_STRING, 0, 0,
     "The operator's side: HOST:PORT, where outbound calls and keep-alives go." },
   { "trunk *", "transport", OCC_CONFIG_STRING, 0, 0, "udp (default), tcp or tls." },
@@ -342,6 +348,8 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
   c->keepalive_s = int_key (f, "keepalive-interval", 30);
   c->keepalive_failures = int_key (f, "keepalive-failures", 3);
   c->keepalive_timeout_s = int_key (f, "keepalive-timeout", 10);
+  c->max_message_size = int_key (f, "max-message-size", 65535);
+  c->incomplete_timeout_s = int_key (f, "incomplete-message-timeout", 32);
   g_autofree char *agent_srtp = string_key (f, "agent-srtp", "optional");
   const char *problem = NULL;
   if (!srtp_value (agent_srtp, &c->agent_srtp))

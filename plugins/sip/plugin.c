@@ -5,7 +5,10 @@
 #include "sip-private.h"
 
 #include <sofia-sip/sip_header.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
 #include <sys/random.h>
 
 Sip *
@@ -72,6 +75,19 @@ contact_of (const char *listen, const char *transport)
   return g_strdup_printf ("<sip:%s>", hostport);
 }
 
+/* A request whose Max-Forwards ran out ends here: we would send an INVITE
+ * on to an agent (a B2BUA passes loops on, RFC 7332), and a REGISTER that
+ * far has gone round a loop of proxies (RFC 3261 section 16.3). */
+static gboolean
+refuse_loop (nua_t *nua, nua_handle_t *nh, const sip_t *sip)
+{
+  if (sip == NULL || sip->sip_max_forwards == NULL || sip->sip_max_forwards->mf_count > 0)
+    return FALSE;
+  nua_respond (nh, SIP_483_TOO_MANY_HOPS, NUTAG_WITH_THIS (nua), TAG_END ());
+  nua_handle_destroy (nh);
+  return TRUE;
+}
+
 static void
 on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *self,
           nua_handle_t *nh, SipCall *call, sip_t const *sip, tagi_t tags[])
@@ -79,6 +95,8 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
   switch (event)
     {
     case nua_i_register:
+      if (refuse_loop (nua, nh, sip))
+        return;
       if (self->plugin && self->access)
         sip_registrar_request (self, nua, nh, sip);
       else
@@ -97,6 +115,8 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
             }
           return;
         }
+      if (call == NULL && refuse_loop (nua, nh, sip))
+        return;
       sip_call_event (self, event, status, phrase, nua, nh, call, sip, tags);
       return;
     case nua_r_invite:
@@ -252,8 +272,14 @@ sip_load (OccPlugin *plugin, GError **error)
       sip_unref (self);
       return OCC_LOAD_FAILED;
     }
-  /* (a handle parameter: the stack's defaults for every handle) */
-  nua_set_params (self->nua, NUTAG_MEDIA_ENABLE (0), TAG_END ());
+  /* (a handle parameter: the stack's defaults for every handle); the
+   * limits on what a peer may send, for nta and its transports */
+  /* incomplete-message-timeout: how long a TCP or TLS peer may take to
+   * finish a message it began (a Content-Length larger than what it
+   * sends, half a header); then it is answered 400 and its connection no
+   * longer holds a message buffer. sofia-sip alone waits forever. */
+  nua_set_params (self->nua, NUTAG_MEDIA_ENABLE (0), NTATAG_MAXSIZE (self->config.max_message_size),
+                  TPTAG_TIMEOUT (self->config.incomplete_timeout_s * 1000), TAG_END ());
   self->shutdown_done = FALSE;
   OccBus *bus = occ_plugin_get_bus (plugin);
   gboolean ok

@@ -58,14 +58,16 @@ typedef struct {
   guint nonce_lifetime_s;
   guint algorithms[2]; /* SipDigestAlgo, in the order challenged */
   guint n_algorithms;
-  OccMediaSrtp agent_srtp;   /* on the agents' legs */
-  guint max_call_s;          /* 0: no limit */
-  guint media_timeout_s;     /* 0: calls do not end for silence */
-  guint keepalive_s;         /* OPTIONS to UDP phones every this long; 0: none */
-  guint keepalive_failures;  /* unanswered in a row before a phone is dropped */
-  guint keepalive_timeout_s; /* an OPTIONS unanswered this long is lost */
-  GPtrArray *trunks;         /* SipTrunk* */
-  GPtrArray *routes;         /* SipRoute* */
+  OccMediaSrtp agent_srtp;    /* on the agents' legs */
+  guint max_call_s;           /* 0: no limit */
+  guint media_timeout_s;      /* 0: calls do not end for silence */
+  guint keepalive_s;          /* OPTIONS to UDP phones every this long; 0: none */
+  guint keepalive_failures;   /* unanswered in a row before a phone is dropped */
+  guint keepalive_timeout_s;  /* an OPTIONS unanswered this long is lost */
+  guint max_message_size;     /* bytes: larger messages are refused */
+  guint incomplete_timeout_s; /* a message begun over TCP must be done by then */
+  GPtrArray *trunks;          /* SipTrunk* */
+  GPtrArray *routes;          /* SipRoute* */
 } SipConfig;
 
 typedef struct {

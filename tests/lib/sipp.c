@@ -256,6 +256,15 @@ occ_test_sipp_dump (OccTestSipp *s)
   show ("messages", s->messages, 16000);
 }
 
+gboolean
+occ_test_sipp_installed (void)
+{
+  if (g_file_test (SIPP, G_FILE_TEST_IS_EXECUTABLE))
+    return TRUE;
+  g_test_skip ("sipp (package sip-tester) is not installed");
+  return FALSE;
+}
+
 int
 occ_test_sipp_wait (OccTestSipp *s, guint timeout_ms)
 {

@@ -77,6 +77,10 @@ typedef struct {
   int status;             /* its exit status once it has exited, else -1 */
 } OccTestSipp;
 
+/* TRUE if sipp (package sip-tester) is installed; else marks the test as
+ * skipped, for main() to return 0 at once. */
+gboolean occ_test_sipp_installed (void);
+
 /* Starts sipp and, for answerers, waits until it listens. NULL (with the
  * reason in g_test_message) if the scenario is unknown or sipp failed to
  * start; the test should then fail or skip. */

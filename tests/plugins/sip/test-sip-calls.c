@@ -3,18 +3,13 @@
  * at the far side. */
 #include "peers.h"
 #include "rtp-meter.h"
+#include "sip-site.h"
 #include "sipp.h"
 #include "testlib.h"
 
 #include <string.h>
 
-typedef struct {
-  OccTestDaemon *d;
-  char *dir;
-  int port;       /* omniccd's SIP port */
-  int trunk_port; /* where the trunk's keep-alives go */
-  char *sip;      /* "127.0.0.1:PORT" */
-} Site;
+typedef OccTestSipSite Site;
 
 /* Asks `omnicc sip VERB` every 100 ms until its answer holds @needle. */
 static gboolean
@@ -32,66 +27,21 @@ sip_until (Site *s, const char *verb, const char *needle, guint timeout_ms)
 }
 
 static void
-add_agent (Site *s, const char *login)
-{
-  g_autofree char *pw = g_strdup_printf ("login=%s", login);
-  g_autofree char *pass = g_strdup_printf ("password=%s-Pass-1234", login);
-  g_autofree char *a = occ_test_call (s->d, 0, "user.add", pw, pass, NULL);
-  g_autofree char *role = occ_test_call (s->d, 0, "user.grant", pw, "role=agent", NULL);
-  g_autofree char *o = occ_test_call (s->d, 0, "session.open", pw, pass, NULL);
-}
-
-static void
 site_start_with (Site *s, const char *trunk_extra, const char *more)
 {
-  s->dir = occ_test_mkdtemp ();
-  s->port = occ_test_free_sip_port ();
-  if (s->trunk_port == 0)
-    s->trunk_port = occ_test_free_sip_port ();
-  s->sip = g_strdup_printf ("127.0.0.1:%d", s->port);
-  g_autofree char *conf = g_strdup_printf (
-      "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
-      "control-socket=control.sock\ncontrol-group=\ndrain-timeout=5\n[plugins]\n"
-      "enabled=store-sqlite;records;audit;auth-local;access;eventlog;media;sip\n",
-      PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT);
-  occ_test_write (s->dir, "omnicc.conf", conf);
-  /* the trunk prefers PCMU: sipp plays its µ-law pcap whatever the
-   * answer chose, and packets of a payload type not negotiated are
-   * dropped */
-  g_autofree char *sipconf
-      = g_strdup_printf ("[sip]\nlisten=sip:127.0.0.1:%d\nagent-srtp=off\n"
-                         /* (sipp phones take only their scenario: no pings) */
-                         "keepalive-interval=0\n"
-                         "[trunk operator]\naddress=127.0.0.1:%d\n"
-                         "options-interval=1\ncodecs=PCMU;PCMA\n%s\n"
-                         "[route sales]\nnumbers=1000;+22520*\n"
-                         "agents=awa;bob\nring-timeout=3\n%s",
-                         s->port, s->trunk_port, trunk_extra ? trunk_extra : "", more ? more : "");
-  occ_test_write (s->dir, "plugins.d/sip.conf", sipconf);
-  occ_test_write (s->dir, "plugins.d/media.conf", "[media]\naddress=127.0.0.1\n");
-  occ_test_write (s->dir, "plugins.d/eventlog.conf", "[eventlog]\npattern=*\n");
-  occ_test_write (s->dir, "policies/passwords.conf",
-                  "[passwords]\nargon2-opslimit=1\nargon2-memlimit-kib=1024\nmin-length=8\n");
-  s->d = occ_test_daemon_start_in (s->dir);
-  g_assert_nonnull (s->d);
-  add_agent (s, "awa");
-  add_agent (s, "bob");
+  occ_test_sip_site_start (s, NULL, trunk_extra, more);
 }
 
 static void
 site_start (Site *s, const char *trunk_extra)
 {
-  site_start_with (s, trunk_extra, NULL);
+  occ_test_sip_site_start (s, NULL, trunk_extra, NULL);
 }
 
 static void
 site_stop (Site *s)
 {
-  g_assert_cmpint (occ_test_daemon_stop (s->d, SIGTERM), ==, 0);
-  occ_test_daemon_free (s->d);
-  occ_test_rmtree (s->dir);
-  g_free (s->dir);
-  g_free (s->sip);
+  occ_test_sip_site_stop (s);
 }
 
 /* The event log so far (it flushes every second). */
@@ -114,30 +64,10 @@ count (const char *text, const char *needle)
   return n;
 }
 
-/* An agent's phone: registers from @port, then answers there with
- * @scenario. */
 static OccTestSipp *
 phone (Site *s, const char *login, const char *scenario, gboolean meter)
 {
-  int port = occ_test_free_sip_port ();
-  g_autofree char *pass = g_strdup_printf ("%s-Pass-1234", login);
-  OccTestSippConfig reg = { .scenario = "register",
-                            .remote = s->sip,
-                            .port = port,
-                            .service = login,
-                            .auth_password = pass,
-                            .expires = 600,
-                            .calls = 1 };
-  g_assert_cmpint (occ_test_sipp_run (&reg, 20000), ==, 0);
-  OccTestSippConfig ans = { .scenario = scenario,
-                            .port = port,
-                            .service = login,
-                            .calls = 1,
-                            .rtp_meter = meter,
-                            .pause_ms = 1500 };
-  OccTestSipp *p = occ_test_sipp_start (&ans);
-  g_assert_nonnull (p);
-  return p;
+  return occ_test_sip_site_phone (s, login, scenario, meter);
 }
 
 static OccTestSippConfig
@@ -708,11 +638,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  if (!g_file_test ("/usr/bin/sipp", G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("sipp (package sip-tester) is not installed");
-      return 0;
-    }
+  if (!occ_test_sipp_installed ())
+    return 0;
   g_test_add_func ("/sip/calls/basic-with-media", test_basic_call_with_media);
   g_test_add_func ("/sip/calls/agent-hangs-up", test_agent_hangs_up);
   g_test_add_func ("/sip/calls/busy-then-next-agent", test_busy_then_next_agent);
