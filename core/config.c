@@ -122,11 +122,22 @@ group_matches (const char *pattern, const char *group)
   return strcmp (pattern, group) == 0;
 }
 
+/* A key name, or a prefix ending in '*' ("strategy-*": any key that
+ * begins so, passed on to something the plugin validates). */
+static gboolean
+key_matches (const char *pattern, const char *key)
+{
+  gsize n = strlen (pattern);
+  if (n > 1 && pattern[n - 1] == '*')
+    return strncmp (pattern, key, n - 1) == 0 && key[n - 1] != '\0';
+  return strcmp (pattern, key) == 0;
+}
+
 static const OccConfigKey *
 schema_find (const OccConfigKey *schema, const char *group, const char *key)
 {
   for (const OccConfigKey *k = schema; k && k->group; k++)
-    if (group_matches (k->group, group) && (key == NULL || strcmp (k->key, key) == 0))
+    if (group_matches (k->group, group) && (key == NULL || key_matches (k->key, key)))
       return k;
   return NULL;
 }

@@ -97,6 +97,31 @@ plugin_name_is_valid (const char *name)
   return TRUE;
 }
 
+/* plugin:NAME, or plugin:PREFIX* for every plugin whose name begins so
+ * (a family: "plugin:acd-*" are the ACD strategies). */
+static gboolean
+after_is_valid (const char *a)
+{
+  if (!g_str_has_prefix (a, "plugin:"))
+    return FALSE;
+  g_autofree char *name = g_strdup (a + 7);
+  gsize n = strlen (name);
+  if (n > 1 && name[n - 1] == '*')
+    name[n - 1] = '\0';
+  return plugin_name_is_valid (name);
+}
+
+/* Whether plugin @name fits @after (plugin:NAME or plugin:PREFIX*). */
+static gboolean
+after_matches (const char *after, const char *name)
+{
+  const char *pattern = after + 7;
+  gsize n = strlen (pattern);
+  if (pattern[n - 1] == '*')
+    return strncmp (name, pattern, n - 1) == 0;
+  return strcmp (name, pattern) == 0;
+}
+
 static gboolean
 requirement_is_valid (const char *r)
 {
@@ -142,8 +167,10 @@ open_descriptor (const char *path, const char *expected_name, gpointer *module, 
       why = detail = g_strdup_printf (
           "requires “%s”, which is neither plugin:NAME nor service:NAME", d->requires[i]);
   for (guint i = 0; why == NULL && d->after && d->after[i]; i++)
-    if (!g_str_has_prefix (d->after[i], "plugin:") || !plugin_name_is_valid (d->after[i] + 7))
-      why = detail = g_strdup_printf ("loads after “%s”, which is not plugin:NAME", d->after[i]);
+    if (!after_is_valid (d->after[i]))
+      why = detail = g_strdup_printf ("loads after “%s”, which is not plugin:NAME or "
+                                      "plugin:PREFIX*",
+                                      d->after[i]);
   if (why)
     {
       g_set_error (error, OCC_LOADER_ERROR, OCC_LOADER_ERROR_BROKEN, "%s %s", path, why);
@@ -464,7 +491,7 @@ resolve_deps (OccLoader *l, OccPlugin *p, GPtrArray *enabled, char **reason)
     for (guint j = 0; j < enabled->len; j++)
       {
         OccPlugin *q = g_ptr_array_index (enabled, j);
-        if (q != p && strcmp (q->name, p->after[i] + 7) == 0)
+        if (q != p && after_matches (p->after[i], q->name))
           g_ptr_array_add (deps, q);
       }
   return deps;

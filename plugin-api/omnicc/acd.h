@@ -34,6 +34,18 @@
 
 G_BEGIN_DECLS
 
+/* The acd plugin's own events (the standard ones are in events.h:
+ * interaction.enqueue, .offered, .connected, .unanswered, .ended,
+ * agent.state). A channel plugin (sip…) rings on interaction.offered and
+ * answers with interaction.connected or interaction.unanswered; it stops
+ * ringing on acd.offer.revoked and ends what acd.left says left. */
+#define OCC_EVENT_ACD_OFFER_REVOKED "acd.offer.revoked" /* (ssa{sv}) id, agent, extra */
+#define OCC_EVENT_ACD_LEFT \
+  "acd.left" /* (sssa{sv}) id, queue, timeout|full|empty|no-queue|invalid */
+#define OCC_EVENT_ACD_MOVED "acd.moved"             /* (sssa{sv}) id, from queue, to queue, extra */
+#define OCC_EVENT_ACD_ANNOUNCE "acd.announce"       /* (suua{sv}) id, position, expected wait s */
+#define OCC_EVENT_ACD_QUEUE_STATS "acd.queue.stats" /* (sa{sv}) queue, figures */
+
 #define OCC_ACD_STRATEGY_SERVICE_PREFIX "acd.strategy/"
 #define OCC_ACD_STRATEGY_VERSION 1
 

@@ -56,6 +56,9 @@
      "The ACD offers an interaction to an agent: (id, queue, agent, extra).")                 \
   X (INTERACTION_CONNECTED, "interaction.connected", "(ssa{sv})",                             \
      "An agent is connected to the interaction: (id, agent, extra).")                         \
+  X (INTERACTION_UNANSWERED, "interaction.unanswered", "(sssa{sv})",                          \
+     "An agent did not take the interaction offered: (id, agent, reason no-answer|"           \
+     "refused|unreachable, extra).")                                                          \
   X (INTERACTION_ENDED, "interaction.ended", "(sssa{sv})",                                    \
      "The interaction ended: (id, reason normal|abandoned|failed|…, ended by "              \
      "customer|agent|system, extra such as the SIP cause).")                                  \
@@ -85,6 +88,7 @@
 #define OCC_EVENT_INTERACTION_ENQUEUE "interaction.enqueue"
 #define OCC_EVENT_INTERACTION_OFFERED "interaction.offered"
 #define OCC_EVENT_INTERACTION_CONNECTED "interaction.connected"
+#define OCC_EVENT_INTERACTION_UNANSWERED "interaction.unanswered"
 #define OCC_EVENT_INTERACTION_ENDED "interaction.ended"
 #define OCC_EVENT_INTERACTION_WRAPUP "interaction.wrapup"
 #define OCC_EVENT_INTERACTION_DISPOSITION "interaction.disposition"

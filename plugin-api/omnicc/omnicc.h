@@ -14,3 +14,4 @@
 #include <omnicc/access.h>
 #include <omnicc/media.h>
 #include <omnicc/voice.h>
+#include <omnicc/acd.h>

@@ -58,7 +58,8 @@ typedef enum {
  * OccConfigKey:
  * @group: group name; a trailing '*' matches any group with that prefix
  *   (e.g. "trunk *" matches "[trunk operator1]").
- * @key: key name.
+ * @key: key name; a trailing '*' matches any key with that prefix (e.g.
+ *   "strategy-*", whose values the plugin checks itself).
  * @type: value type.
  * @min: for OCC_CONFIG_INT and OCC_CONFIG_DOUBLE, the smallest value allowed.
  * @max: the largest value allowed (min == max == 0 means no bounds).
@@ -99,6 +100,8 @@ typedef gboolean (*OccPluginReconfigureFunc) (OccPlugin *plugin, GKeyFile *confi
  * @after: NULL-terminated list of `"plugin:NAME"`: load after these when
  *   they are enabled too, but do not require them; or NULL. (store-sqlite
  *   loads after store-postgres and declines if that one serves.)
+ *   `"plugin:PREFIX*"` names a family: every enabled plugin whose name
+ *   begins so (the acd plugin loads after "plugin:acd-*", its strategies).
  * @config_schema: the keys allowed in plugins.d/<name>.conf, or NULL for
  *   a plugin without configuration.
  * @load: called once on the main thread; must not block.

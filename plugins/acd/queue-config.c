@@ -8,27 +8,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-const AcdQueueKey acd_queue_keys[] = {
-  { "strategy", "The routing strategy: an acd.strategy/NAME plugin (default fifo-priority)." },
-  { "sl-threshold", "Seconds: answered within this counts for the service level (default 20)." },
-  { "max-wait", "Seconds a caller waits before the time-out (call-back offer); 0: no limit." },
-  { "max-length", "Interactions waiting at most; more are refused (0: no limit)." },
-  { "join-empty", "Whether one may join with no member logged in (default true)." },
-  { "leave-empty", "Whether waiting ones leave when the last member logs out (default false)." },
-  { "overflow-to", "Another queue that takes those waiting longer than overflow-after." },
-  { "overflow-after", "Seconds before overflowing to overflow-to." },
-  { "wrapup", "Seconds of wrap-up after each interaction (default 0)." },
-  { "ring-timeout", "Seconds an offer rings before the next agent (default 20)." },
-  { "max-no-answer", "Missed offers in a row that make an agent not ready (0: never)." },
-  { "ring-progressive-interval", "Seconds between added agents (ring-progressively; 5)." },
-  { "tiers", "Only the lowest tier with someone eligible is offered (default true)." },
-  { "announce-every", "Seconds between position and wait announcements (0: none)." },
-  { "announce-min", "Never announce more often than this (default 15)." },
-  { "announce-only-better", "Announce only when the position improved (default false)." },
-  { "rejoin-window", "Seconds within which an abandoned caller keeps its place (default 0)." },
-  { "relax-skills", "Skill relaxation: AFTER:DROP;… (after AFTER s, levels drop by DROP)." },
-  { NULL, NULL },
+/* plugins.d/acd.conf. The queue keys (group "queue *") are also what
+ * omnicc-sim's scenarios take for a queue. */
+const OccConfigKey acd_config_schema[] = {
+  { "acd", "stats-interval", OCC_CONFIG_INT, 0, 3600,
+    "Seconds between acd.queue.stats events (default 5; 0: none)." },
+  { "queue *", "strategy", OCC_CONFIG_STRING, 0, 0,
+    "The routing strategy: an acd.strategy/NAME plugin (default fifo-priority)." },
+  { "queue *", "strategy-*", OCC_CONFIG_STRING, 0, 0,
+    "Passed to the strategy without the prefix (see its documentation)." },
+  { "queue *", "sl-threshold", OCC_CONFIG_INT, 0, 3600,
+    "Seconds: answered within this counts for the service level (default 20)." },
+  { "queue *", "max-wait", OCC_CONFIG_INT, 0, 86400,
+    "Seconds a caller waits before the time-out (call-back offer); 0: no limit." },
+  { "queue *", "max-length", OCC_CONFIG_INT, 0, 1000000,
+    "Interactions waiting at most; more are refused (0: no limit)." },
+  { "queue *", "join-empty", OCC_CONFIG_BOOL, 0, 0,
+    "Whether one may join with no member logged in (default true)." },
+  { "queue *", "leave-empty", OCC_CONFIG_BOOL, 0, 0,
+    "Whether waiting ones leave when the last member logs out (default false)." },
+  { "queue *", "overflow-to", OCC_CONFIG_STRING, 0, 0,
+    "Another queue that takes those waiting longer than overflow-after." },
+  { "queue *", "overflow-after", OCC_CONFIG_INT, 0, 86400,
+    "Seconds before overflowing to overflow-to." },
+  { "queue *", "wrapup", OCC_CONFIG_INT, 0, 3600,
+    "Seconds of wrap-up after each interaction (default 0)." },
+  { "queue *", "ring-timeout", OCC_CONFIG_INT, 1, 600,
+    "Seconds an offer rings before the next agent (default 20)." },
+  { "queue *", "max-no-answer", OCC_CONFIG_INT, 0, 100,
+    "Missed offers in a row that make an agent not ready (0: never)." },
+  { "queue *", "ring-progressive-interval", OCC_CONFIG_INT, 1, 600,
+    "Seconds between added agents (ring-progressively; default 5)." },
+  { "queue *", "tiers", OCC_CONFIG_BOOL, 0, 0,
+    "Only the lowest tier with someone eligible is offered (default true)." },
+  { "queue *", "announce-every", OCC_CONFIG_INT, 0, 3600,
+    "Seconds between position and wait announcements (0: none)." },
+  { "queue *", "announce-min", OCC_CONFIG_INT, 0, 3600,
+    "Never announce more often than this (default 15)." },
+  { "queue *", "announce-only-better", OCC_CONFIG_BOOL, 0, 0,
+    "Announce only when the position improved (default false)." },
+  { "queue *", "rejoin-window", OCC_CONFIG_INT, 0, 86400,
+    "Seconds within which an abandoned caller keeps its place (default 0)." },
+  { "queue *", "relax-skills", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Skill relaxation: AFTER:DROP;… (after AFTER s, required levels drop by DROP)." },
+  { "queue *", "priority-callers", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Priorities by caller: NUMBER:PRIORITY or PREFIX*:PRIORITY (higher first; default 0)." },
+  { "agent *", "queues", OCC_CONFIG_STRING_LIST, 0, 0,
+    "The queues it serves: QUEUE[:TIER[:PENALTY]];… (tier 0 first, penalty 0 best)." },
+  { "agent *", "skills", OCC_CONFIG_STRING_LIST, 0, 0, "Its skills: SKILL:LEVEL;… (0-100)." },
+  { "agent *", "capacity", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Interactions at once per channel: CHANNEL:SLOTS;… (default voice:1)." },
+  { NULL },
 };
+
+static gboolean
+is_queue_key (const char *key)
+{
+  for (const OccConfigKey *k = acd_config_schema; k->group; k++)
+    if (strcmp (k->group, "queue *") == 0 && strcmp (k->key, key) == 0)
+      return TRUE;
+  return g_str_has_prefix (key, "strategy-");
+}
 
 static gboolean
 bad (GError **error, const char *file, const char *group, const char *key, const char *why)
@@ -119,10 +159,8 @@ acd_queue_config_read (GKeyFile *f, const char *file, const char *group, const c
   g_auto (GStrv) keys = g_key_file_get_keys (f, group, NULL, NULL);
   for (guint i = 0; keys && keys[i]; i++)
     {
-      gboolean known = g_str_has_prefix (keys[i], "strategy-")
-                       || (also_allowed && g_strv_contains (also_allowed, keys[i]));
-      for (guint k = 0; !known && acd_queue_keys[k].key; k++)
-        known = strcmp (keys[i], acd_queue_keys[k].key) == 0;
+      gboolean known
+          = is_queue_key (keys[i]) || (also_allowed && g_strv_contains (also_allowed, keys[i]));
       if (!known)
         return bad (error, file, group, keys[i], "not a queue key");
     }

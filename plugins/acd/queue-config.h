@@ -4,18 +4,15 @@
 
 #include "engine.h"
 
-typedef struct {
-  const char *key;
-  const char *doc;
-} AcdQueueKey;
+#include <omnicc/plugin.h>
 
-/* The keys of a queue's group (besides "strategy-*", passed to the
- * strategy), with their documentation. */
-extern const AcdQueueKey acd_queue_keys[];
+/* The acd plugin's configuration schema ([acd], [queue *], [agent *]);
+ * the "queue *" keys are a queue's, here and in omnicc-sim's scenarios. */
+extern const OccConfigKey acd_config_schema[];
 
 /* Reads group @group of @f (from @file, for messages) as queue @name into
- * @c (to clear with acd_queue_config_clear). Unknown keys (other than
- * @also_allowed, NULL-terminated, may be NULL), negative or
+ * @c (to clear with acd_queue_config_clear). Keys that are not a queue's
+ * (other than @also_allowed, NULL-terminated, may be NULL), negative or
  * out-of-range times and inconsistent pairs are refused with the file,
  * group and key. */
 gboolean acd_queue_config_read (GKeyFile *f, const char *file, const char *group, const char *name,

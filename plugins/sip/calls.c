@@ -18,6 +18,7 @@
 
 typedef enum {
   CALL_ROUTING,
+  CALL_QUEUED,  /* in an ACD queue: the caller hears ringing */
   CALL_DIALING, /* outbound: the called party's phone rings */
   CALL_RINGING,
   CALL_CONNECTED,
@@ -44,6 +45,7 @@ struct _SipCall {
   guint next_agent;
   guint ring_timeout_s;
   char *agent; /* the one ringing or connected */
+  char *queue; /* the ACD queue it waits in, or NULL */
   guint ring_timer;
   guint max_timer;
   CallState state;
@@ -77,6 +79,7 @@ call_free (SipCall *call)
   g_free (call->answer_a);
   g_strfreev (call->agents);
   g_free (call->agent);
+  g_free (call->queue);
   g_free (call->transfer_to);
   g_free (call->caller_id);
   g_free (call->contact_a);
@@ -287,46 +290,55 @@ agent_leg_from (SipCall *call)
   return g_strdup_printf ("<sip:%s@omnicc>", call->from);
 }
 
+/* Rings @login at its newest contact; FALSE (nothing done) when it is not
+ * registered, already on a call, or no media leg could be made. */
+static gboolean
+ring_agent (SipCall *call, const char *login)
+{
+  Sip *self = call->self;
+  SipBinding *contact = sip_registrar_contact (self, login);
+  if (contact == NULL || g_hash_table_contains (self->busy_agents, login))
+    return FALSE;
+  g_autoptr (GError) e = NULL;
+  g_autofree char *label = g_strconcat ("agent:", login, NULL);
+  OccMediaLegOptions opts
+      = { .call_id = call->id, .label = label, .srtp = self->config.agent_srtp };
+  call->mb = self->media->leg_new (self->media, &opts, &e);
+  g_autofree char *offer = call->mb ? self->media->leg_offer (call->mb, call->ma, &e) : NULL;
+  if (offer == NULL)
+    {
+      g_warning ("call %s: no media for %s: %s", call->id, login, e->message);
+      free_leg (call, &call->mb);
+      return FALSE;
+    }
+  g_free (call->agent);
+  call->agent = g_strdup (login);
+  call->tried++;
+  g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
+  g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
+  g_autofree char *from = agent_leg_from (call);
+  g_autofree char *target = g_strdup (contact->contact);
+  call->b = nua_handle (self->nua, call, NUTAG_URL (target), SIPTAG_TO_STR (to),
+                        SIPTAG_FROM_STR (from), TAG_END ());
+  /* a phone behind NAT is reached where its REGISTER came from */
+  g_autofree char *via
+      = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
+  const char *ours = sip_contact_for (self, contact->transport);
+  nua_invite (call->b, NUTAG_PROXY (via), TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+              SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer), TAG_END ());
+  call->state = CALL_RINGING;
+  return TRUE;
+}
+
 /* Rings the next agent of the route who is registered and free. */
 static void
 ring_next (SipCall *call)
 {
-  Sip *self = call->self;
   while (call->agents && call->agents[call->next_agent])
     {
       const char *login = call->agents[call->next_agent++];
-      SipBinding *contact = sip_registrar_contact (self, login);
-      if (contact == NULL || g_hash_table_contains (self->busy_agents, login))
+      if (!ring_agent (call, login))
         continue;
-      g_autoptr (GError) e = NULL;
-      g_autofree char *label = g_strconcat ("agent:", login, NULL);
-      OccMediaLegOptions opts
-          = { .call_id = call->id, .label = label, .srtp = self->config.agent_srtp };
-      call->mb = self->media->leg_new (self->media, &opts, &e);
-      g_autofree char *offer = call->mb ? self->media->leg_offer (call->mb, call->ma, &e) : NULL;
-      if (offer == NULL)
-        {
-          g_warning ("call %s: no media for %s: %s", call->id, login, e->message);
-          free_leg (call, &call->mb);
-          continue;
-        }
-      g_free (call->agent);
-      call->agent = g_strdup (login);
-      call->tried++;
-      g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
-      g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
-      g_autofree char *from = agent_leg_from (call);
-      g_autofree char *target = g_strdup (contact->contact);
-      call->b = nua_handle (self->nua, call, NUTAG_URL (target), SIPTAG_TO_STR (to),
-                            SIPTAG_FROM_STR (from), TAG_END ());
-      /* a phone behind NAT is reached where its REGISTER came from */
-      g_autofree char *via
-          = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
-      const char *ours = sip_contact_for (self, contact->transport);
-      nua_invite (call->b, NUTAG_PROXY (via), TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
-                  SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer),
-                  TAG_END ());
-      call->state = CALL_RINGING;
       call->ring_timer = g_timeout_add_seconds (call->ring_timeout_s, ring_timeout, call);
       publish (call, OCC_EVENT_INTERACTION_OFFERED,
                g_variant_new_parsed ("(%s, '', %s, @a{sv} {})", call->id, login));
@@ -334,7 +346,15 @@ ring_next (SipCall *call)
     }
   /* nobody left */
   call_end (call, call->tried ? "no-answer" : "no-agent", "system", 480);
-  return;
+}
+
+/* A queued call's agent did not take it: the ACD is told and offers it
+ * to someone else (or it waits). */
+static void
+unanswered (SipCall *call, const char *agent, const char *why)
+{
+  publish (call, OCC_EVENT_INTERACTION_UNANSWERED,
+           g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", call->id, agent, why));
 }
 
 /* The ringing agent's side sends media before answering (183 with SDP:
@@ -381,6 +401,11 @@ agent_answered (SipCall *call, const sip_t *sip)
       call->b = NULL;
       agent_leg_gone (call);
       g_hash_table_remove (self->busy_agents, call->agent);
+      if (call->queue)
+        {
+          call->state = CALL_QUEUED;
+          return unanswered (call, call->agent, "refused");
+        }
       return ring_next (call);
     }
   if (call->ring_timer)
@@ -498,12 +523,28 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
       g_message ("call %s to %s: no route", call->id, call->to);
       return call_end (call, "no-route", "system", 404);
     }
+  nua_respond (nh, SIP_180_RINGING, NUTAG_WITH_THIS (nua),
+               TAG_IF (call->contact_a, SIPTAG_CONTACT_STR (call->contact_a)), TAG_END ());
+  if (route->queue)
+    {
+      /* the ACD decides who: it answers with interaction.offered */
+      call->queue = g_strdup (route->queue);
+      call->state = CALL_QUEUED;
+      publish (call, OCC_EVENT_INTERACTION_ROUTED,
+               g_variant_new_parsed ("(%s, 'queue', %s, @a{sv} {})", call->id, route->queue));
+      GVariantDict x;
+      g_variant_dict_init (&x, NULL);
+      g_variant_dict_insert (&x, "caller", "s", call->from);
+      g_variant_dict_insert (&x, "channel", "s", "voice");
+      publish (call, OCC_EVENT_INTERACTION_ENQUEUE,
+               g_variant_new ("(ssi^as@a{sv})", call->id, route->queue, 0,
+                              (const char *const[]){ NULL }, g_variant_dict_end (&x)));
+      return;
+    }
   publish (call, OCC_EVENT_INTERACTION_ROUTED,
            g_variant_new_parsed ("(%s, 'agent', %s, @a{sv} {})", call->id, route->name));
   call->agents = g_strdupv (route->agents);
   call->ring_timeout_s = route->ring_timeout_s;
-  nua_respond (nh, SIP_180_RINGING, NUTAG_WITH_THIS (nua),
-               TAG_IF (call->contact_a, SIPTAG_CONTACT_STR (call->contact_a)), TAG_END ());
   ring_next (call);
 }
 
@@ -899,7 +940,14 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
           call->b = NULL;
           agent_leg_gone (call);
           g_hash_table_remove (self->busy_agents, call->agent);
-          ring_next (call);
+          if (call->queue)
+            {
+              call->state = CALL_QUEUED;
+              unanswered (call, call->agent,
+                          status == 408 || status == 480 ? "no-answer" : "refused");
+            }
+          else
+            ring_next (call);
         }
       break;
     case nua_i_cancel:
@@ -980,10 +1028,86 @@ sip_calls_sweep (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --- the ACD's decisions --------------------------------------------------------------------- */
+
+static SipCall *
+queued_call (Sip *self, const char *id)
+{
+  SipCall *call = id ? g_hash_table_lookup (self->calls, id) : NULL;
+  return call && call->queue && call->state != CALL_ENDED ? call : NULL;
+}
+
+/* interaction.offered: ring that agent. */
+static void
+on_offered (const OccEvent *event, gpointer data)
+{
+  Sip *self = data;
+  const char *id, *queue, *agent;
+  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &id, &queue, &agent, NULL);
+  SipCall *call = queued_call (self, id);
+  if (call == NULL || *queue == '\0')
+    return; /* not ours, or our own hunting's */
+  if (call->state != CALL_QUEUED || self->media == NULL)
+    return unanswered (call, agent, "refused"); /* (one agent rings at a time) */
+  if (!ring_agent (call, agent))
+    return unanswered (call, agent, "unreachable");
+  g_message ("call %s in %s: ringing %s", call->id, call->queue, agent);
+}
+
+/* acd.offer.revoked: stop ringing that agent; the call waits on. */
+static void
+on_revoked (const OccEvent *event, gpointer data)
+{
+  Sip *self = data;
+  const char *id, *agent;
+  g_variant_get (occ_event_get_payload (event), "(&s&s@a{sv})", &id, &agent, NULL);
+  SipCall *call = queued_call (self, id);
+  if (call == NULL || call->state != CALL_RINGING || g_strcmp0 (call->agent, agent) != 0)
+    return;
+  nua_handle_t *b = call->b;
+  call->b = NULL;
+  /* let go once the CANCEL's 487 arrives (plugin.c) */
+  nua_cancel (b, TAG_END ());
+  nua_handle_bind (b, NULL);
+  agent_leg_gone (call);
+  g_hash_table_remove (self->busy_agents, call->agent);
+  call->state = CALL_QUEUED;
+}
+
+/* acd.left: the call left its queue unanswered (time-out, full…). */
+static void
+on_left (const OccEvent *event, gpointer data)
+{
+  Sip *self = data;
+  const char *id, *queue, *reason;
+  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &id, &queue, &reason, NULL);
+  SipCall *call = queued_call (self, id);
+  if (call == NULL || call->state == CALL_CONNECTED)
+    return;
+  g_message ("call %s left queue %s: %s", call->id, queue, reason);
+  g_autofree char *why = g_strconcat ("queue-", reason, NULL);
+  call_end (call, why, "system", 480);
+}
+
+gboolean
+sip_calls_subscribe (Sip *self, GError **error)
+{
+  OccBus *bus = occ_plugin_get_bus (self->plugin);
+  return occ_bus_subscribe (bus, self->plugin, OCC_EVENT_INTERACTION_OFFERED, on_offered, self,
+                            NULL, error)
+             != 0
+         && occ_bus_subscribe (bus, self->plugin, OCC_EVENT_ACD_OFFER_REVOKED, on_revoked, self,
+                               NULL, error)
+                != 0
+         && occ_bus_subscribe (bus, self->plugin, OCC_EVENT_ACD_LEFT, on_left, self, NULL, error)
+                != 0;
+}
+
 GVariant *
 sip_calls_list (Sip *self)
 {
-  static const char *const states[] = { "routing", "dialing", "ringing", "connected", "ended" };
+  static const char *const states[]
+      = { "routing", "queued", "dialing", "ringing", "connected", "ended" };
   GVariantBuilder b;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   GHashTableIter it;

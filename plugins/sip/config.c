@@ -97,6 +97,8 @@ const OccConfigKey sip_config_schema[] = {
     "Called numbers sent here: exact, or a prefix ending in * (the longest match wins)." },
   { "route *", "agents", OCC_CONFIG_STRING_LIST, 0, 0,
     "Agents' logins rung one after another until one answers." },
+  { "route *", "queue", OCC_CONFIG_STRING, 0, 0,
+    "Or an ACD queue the calls join (the acd plugin offers them to its agents)." },
   { "route *", "ring-timeout", OCC_CONFIG_INT, 1, 600,
     "Seconds an agent rings before the next one is tried (default 20)." },
   { .group = NULL }
@@ -262,10 +264,13 @@ read_route (SipConfig *c, GKeyFile *f, const char *group, GError **error)
                      r->patterns[i]);
         return FALSE;
       }
-  if (r->patterns[0] == NULL || r->agents[0] == NULL)
+  g_autofree char *queue = g_key_file_get_string (f, group, "queue", NULL);
+  if (queue && *g_strstrip (queue))
+    r->queue = g_steal_pointer (&queue);
+  if (r->patterns[0] == NULL || (r->agents[0] == NULL) == (r->queue == NULL))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   "[%s] needs numbers and agents", group);
+                   "[%s] needs numbers, and agents or a queue (not both)", group);
       return FALSE;
     }
   for (guint i = 0; r->agents[i]; i++)

@@ -10,6 +10,7 @@ sip_route_free (SipRoute *r)
   g_free (r->name);
   g_strfreev (r->patterns);
   g_strfreev (r->agents);
+  g_free (r->queue);
   g_free (r);
 }
 

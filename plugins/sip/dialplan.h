@@ -12,7 +12,8 @@ typedef enum {
 typedef struct {
   char *name;
   char **patterns; /* "+22520000000", "+2252*", "*" */
-  char **agents;   /* logins, in hunting order */
+  char **agents;   /* logins, in hunting order (or NULL with a queue) */
+  char *queue;     /* an ACD queue the calls join instead */
   SipHunt hunt;
   guint ring_timeout_s;
 } SipRoute;

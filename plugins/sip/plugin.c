@@ -306,7 +306,7 @@ sip_load (OccPlugin *plugin, GError **error)
                                   error)
         && occ_bus_subscribe (bus, plugin, OCC_EVENT_CORE_STOPPING, on_stopping, self, NULL, error)
                != 0
-        && sip_commands_register (self, error)
+        && sip_calls_subscribe (self, error) && sip_commands_register (self, error)
         && occ_service_provide (plugin, OCC_VOICE_SERVICE, &self->voice, error);
   if (!ok)
     {

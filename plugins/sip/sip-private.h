@@ -220,6 +220,8 @@ void sip_calls_clear (Sip *self);
 void sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nua_t *nua,
                      nua_handle_t *nh, SipCall *call, const sip_t *sip, tagi_t tags[]);
 GVariant *sip_calls_list (Sip *self);
+/* The ACD's events about queued calls (offered, revoked, left). */
+gboolean sip_calls_subscribe (Sip *self, GError **error);
 /* Every second: connected calls whose legs stopped sending end. */
 gboolean sip_calls_sweep (gpointer data);
 void sip_voice_init (Sip *self);

@@ -19,6 +19,13 @@ void
 occ_test_sip_site_start (OccTestSipSite *s, const char *sip_extra, const char *trunk_extra,
                          const char *more)
 {
+  occ_test_sip_site_start_with (s, NULL, NULL, sip_extra, trunk_extra, more);
+}
+
+void
+occ_test_sip_site_start_with (OccTestSipSite *s, const char *plugins, const char *const *files,
+                              const char *sip_extra, const char *trunk_extra, const char *more)
+{
   s->dir = occ_test_mkdtemp ();
   s->port = occ_test_free_sip_port ();
   if (s->trunk_port == 0) /* (a test may choose it, to start a peer there first) */
@@ -27,9 +34,11 @@ occ_test_sip_site_start (OccTestSipSite *s, const char *sip_extra, const char *t
   g_autofree char *conf = g_strdup_printf (
       "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
       "control-socket=control.sock\ncontrol-group=\ndrain-timeout=5\n[plugins]\n"
-      "enabled=store-sqlite;records;audit;auth-local;access;eventlog;media;sip\n",
-      PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT);
+      "enabled=store-sqlite;records;audit;auth-local;access;eventlog;media;sip%s%s\n",
+      PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT, plugins ? ";" : "", plugins ? plugins : "");
   occ_test_write (s->dir, "omnicc.conf", conf);
+  for (guint i = 0; files && files[i] && files[i + 1]; i += 2)
+    occ_test_write (s->dir, files[i], files[i + 1]);
   /* packets of a payload type not negotiated are dropped: PCMU first;
    * sipp phones take only their scenario: no keep-alive pings */
   g_autofree char *sipconf = g_strdup_printf ("[sip]\nlisten=sip:127.0.0.1:%d\nagent-srtp=off\n"

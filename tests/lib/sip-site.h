@@ -28,6 +28,13 @@ typedef struct {
 void occ_test_sip_site_start (OccTestSipSite *s, const char *sip_extra, const char *trunk_extra,
                               const char *more);
 
+/* The same with more @plugins enabled (";"-separated, may be NULL) and
+ * @files written in the site's folder first ({ "plugins.d/x.conf", text,
+ * …, NULL }, may be NULL). */
+void occ_test_sip_site_start_with (OccTestSipSite *s, const char *plugins, const char *const *files,
+                                   const char *sip_extra, const char *trunk_extra,
+                                   const char *more);
+
 /* Stops the daemon (asserting a clean exit) and removes the site's folder. */
 void occ_test_sip_site_stop (OccTestSipSite *s);
 
