@@ -609,7 +609,9 @@ test_threads_bounded (void)
   occ_test_spin (200);
   guint after = thread_count ();
   g_test_message ("threads: %u before, %u with %u bridged calls", before, after, CALLS);
-  g_assert_cmpuint (after, ==, before);
+  /* none more for the calls (the phones' own GStreamer threads, counted
+   * in this process too, may have ended meanwhile: fewer is fine) */
+  g_assert_cmpuint (after, <=, before);
   for (guint i = 0; i < CALLS; i++)
     call_free (&f, &calls[i]);
   media_fixture_stop (&f);
