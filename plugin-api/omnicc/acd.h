@@ -85,6 +85,9 @@ typedef struct {
   gpointer state;    /* what queue_new returned for this queue (NULL without queue_new) */
   gint64 now;        /* µs */
   GRand *rand;       /* the engine's random source: seeded in the simulator */
+  guint want;        /* how many of the ranked agents the engine will use: 1 (it offers the
+                        first) unless the strategy rings several at once (RING_ALL); 0: all.
+                        A strategy may rank just that many (a partial selection). */
 } OccAcdContext;
 
 typedef enum {
@@ -115,7 +118,8 @@ struct _OccAcdStrategy {
 
   /* Ranks the @n eligible @agents (n ≥ 1) for @ix: writes indices into
    * @agents to @out (room for n), best first, and returns how many
-   * (0: none of them — the interaction waits). */
+   * (0: none of them — the interaction waits). Only the first
+   * ctx->want are used (when it is not 0). */
   guint (*select) (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdAgent *agents,
                    guint n, guint *out);
 

@@ -6,6 +6,12 @@ static guint
 random_select (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdAgent *agents,
                guint n, guint *out)
 {
+  if (ctx->want == 1)
+    {
+      /* only the first is used: one draw instead of a whole shuffle */
+      out[0] = (guint) g_rand_int_range (ctx->rand, 0, (gint32) n);
+      return 1;
+    }
   return acd_rank_shuffle (ctx->rand, n, out);
 }
 

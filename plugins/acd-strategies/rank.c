@@ -29,7 +29,7 @@ acd_rank_compare (const void *pa, const void *pb)
 
 guint
 acd_rank_by_key (const OccAcdAgent *agents, guint n, AcdRankKeyFunc key, gconstpointer data,
-                 guint *out)
+                 guint want, guint *out)
 {
   /* A few hundred agents at most: the stack is fine for a typical queue,
    * the heap for a large one. */
@@ -43,12 +43,29 @@ acd_rank_by_key (const OccAcdAgent *agents, guint n, AcdRankKeyFunc key, gconstp
       entries[i].id = agents[i].id;
       entries[i].index = i;
     }
-  qsort (entries, n, sizeof *entries, acd_rank_compare);
-  for (guint i = 0; i < n; i++)
+  guint got = n;
+  if (want && want < n && want <= 8)
+    {
+      /* the first @want by selection: a few passes instead of a sort */
+      for (guint k = 0; k < want; k++)
+        {
+          guint best = k;
+          for (guint i = k + 1; i < n; i++)
+            if (acd_rank_compare (&entries[i], &entries[best]) < 0)
+              best = i;
+          AcdRankEntry t = entries[k];
+          entries[k] = entries[best];
+          entries[best] = t;
+        }
+      got = want;
+    }
+  else
+    qsort (entries, n, sizeof *entries, acd_rank_compare);
+  for (guint i = 0; i < got; i++)
     out[i] = entries[i].index;
   if (entries != local)
     g_free (entries);
-  return n;
+  return got;
 }
 
 static gint64
@@ -67,7 +84,7 @@ guint
 acd_rank_select_longest_idle (const OccAcdContext *ctx, const OccAcdInteraction *ix,
                               const OccAcdAgent *agents, guint n, guint *out)
 {
-  return acd_rank_by_key (agents, n, acd_rank_key_none, NULL, out);
+  return acd_rank_by_key (agents, n, acd_rank_key_none, NULL, ctx->want, out);
 }
 
 guint

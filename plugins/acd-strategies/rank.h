@@ -17,9 +17,11 @@ typedef gint64 (*AcdRankKeyFunc) (gconstpointer data, const OccAcdAgent *agent);
 /* Writes 0 … @n-1 to @out ordered by (key, idle_since, order, id)
  * ascending: ties on the key go to the agent idle longest, then to the
  * lower order, then to the lower id — a total order, since ids are
- * unique, so ties are always broken the same way. Returns @n. */
+ * unique, so ties are always broken the same way. With @want (1 … n-1)
+ * only the first @want are found (a partial selection, O(n) for one);
+ * 0: all. Returns how many were written. */
 guint acd_rank_by_key (const OccAcdAgent *agents, guint n, AcdRankKeyFunc key, gconstpointer data,
-                       guint *out);
+                       guint want, guint *out);
 
 /* Defines the select function @FN that ranks by @KEY (an
  * AcdRankKeyFunc, which gets the interaction as its data). */
@@ -27,7 +29,7 @@ guint acd_rank_by_key (const OccAcdAgent *agents, guint n, AcdRankKeyFunc key, g
   static guint FN (const OccAcdContext *ctx, const OccAcdInteraction *ix, \
                    const OccAcdAgent *agents, guint n, guint *out)        \
   {                                                                       \
-    return acd_rank_by_key (agents, n, KEY, ix, out);                     \
+    return acd_rank_by_key (agents, n, KEY, ix, ctx->want, out);          \
   }
 
 /* Defines the select function @FN that ranks by the agent's @FIELD

@@ -42,7 +42,7 @@ rro_select (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdA
 {
   static const RroState fresh = { FALSE, 0 };
   /* an engine that did not call queue_new gets the list order */
-  return acd_rank_by_key (agents, n, rro_key, ctx->state ? ctx->state : &fresh, out);
+  return acd_rank_by_key (agents, n, rro_key, ctx->state ? ctx->state : &fresh, ctx->want, out);
 }
 
 static void

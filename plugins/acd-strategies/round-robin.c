@@ -103,7 +103,7 @@ rr_select (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdAg
 {
   RrState *state = ctx->state;
   if (state == NULL) /* an engine that did not call queue_new: the list order */
-    return acd_rank_by_key (agents, n, acd_rank_key_order, NULL, out);
+    return acd_rank_by_key (agents, n, acd_rank_key_order, NULL, ctx->want, out);
   gboolean met = FALSE;
   for (guint i = 0; i < n; i++)
     met |= rr_meet (state, &agents[i]);
@@ -113,7 +113,7 @@ rr_select (const OccAcdContext *ctx, const OccAcdInteraction *ix, const OccAcdAg
   guint last = state->has_last ? rr_place (state, state->last_id) : 0;
   if (last != 0)
     turn.start = last % state->rotation->len; /* the one after it (last is index + 1) */
-  return acd_rank_by_key (agents, n, rr_key, &turn, out);
+  return acd_rank_by_key (agents, n, rr_key, &turn, ctx->want, out);
 }
 
 static void

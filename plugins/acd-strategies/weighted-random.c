@@ -92,7 +92,7 @@ weighted_select (const OccAcdContext *ctx, const OccAcdInteraction *ix, const Oc
 {
   const WeightedState *state = ctx->state;
   Race race = { state ? state->weights : WEIGHTS_INVERSE, ctx->rand };
-  return acd_rank_by_key (agents, n, race_key, &race, out);
+  return acd_rank_by_key (agents, n, race_key, &race, ctx->want, out);
 }
 
 ACD_STRATEGY_DEFINE ("weighted-random", "random, lower penalty more likely first (by weight)",

@@ -812,7 +812,8 @@ static gboolean
 place (AcdEngine *e, Ix *ix, guint n, const OccAcdInteraction *iv, gint64 now, gboolean one)
 {
   Queue *q = ix->queue;
-  OccAcdContext ctx = { q->c.name, q->state, now, e->rand };
+  gboolean all = !one && (q->strategy->flags & OCC_ACD_STRATEGY_RING_ALL);
+  OccAcdContext ctx = { q->c.name, q->state, now, e->rand, all ? 0 : 1 };
   guint *out = g_newa (guint, n);
   guint got = q->strategy->select (&ctx, iv, e->view, n, out);
   if (got > n)
@@ -840,7 +841,6 @@ place (AcdEngine *e, Ix *ix, guint n, const OccAcdInteraction *iv, gint64 now, g
       out[valid++] = k;
     }
   gboolean made = FALSE;
-  gboolean all = !one && (q->strategy->flags & OCC_ACD_STRATEGY_RING_ALL);
   for (guint i = 0; i < valid; i++)
     {
       guint k = out[i];
@@ -1311,7 +1311,7 @@ acd_engine_offer_result (AcdEngine *e, const char *id, const char *agent, AcdOff
         ix->member->answered++;
       if (q->strategy->answered && ix->member)
         {
-          OccAcdContext ctx = { q->c.name, q->state, now, e->rand };
+          OccAcdContext ctx = { q->c.name, q->state, now, e->rand, 0 };
           OccAcdInteraction iv = { .id = ix->id,
                                    .channel = e->channels[ix->channel],
                                    .priority = ix->priority,

@@ -3,7 +3,8 @@
  * twice; every strategy here returns them all), for n = 1 … 64 — also
  * under AddressSanitizer, which catches a write past @out — and the
  * deterministic strategies rank the same set the same way whatever order
- * the engine passes it in (ties broken by order, then id). */
+ * the engine passes it in (ties broken by order, then id), and give the
+ * same first ones when asked for only a few (OccAcdContext.want). */
 #include "strategies-fixture.h"
 #include "testlib.h"
 
@@ -139,6 +140,38 @@ test_same_set_same_ranking (gconstpointer data)
     }
 }
 
+/* The engine asks for one agent (ctx.want = 1) unless it rings several:
+ * a deterministic strategy's first pick is then the first of its whole
+ * ranking, and asking for k gives the first k, never more. */
+static void
+test_want_is_a_prefix (gconstpointer data)
+{
+  const char *strategy = data;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (99);
+  OccAcdAgent agents[MAX_AGENTS];
+  for (guint round = 0; round < ROUNDS; round++)
+    {
+      guint n = g_rand_int_range (rand, 1, MAX_AGENTS + 1);
+      g_autoptr (AcdTestQueue) q = acd_test_queue_new (ctx, strategy, 1, NULL);
+      OccAcdInteraction ix;
+      random_agents (rand, agents, n);
+      random_interaction (rand, &ix);
+      g_autofree guint *all = g_new (guint, n);
+      q->ctx.want = 0;
+      guint got_all = acd_test_select (q, &ix, agents, n, all);
+      for (guint want = 1; want <= MIN (n, 9); want++)
+        {
+          g_autofree guint *some = g_new (guint, n);
+          q->ctx.want = want;
+          guint got = acd_test_select (q, &ix, agents, n, some);
+          g_assert_cmpuint (got, >=, MIN (want, got_all));
+          g_assert_cmpuint (got, <=, n);
+          for (guint i = 0; i < MIN (want, got); i++)
+            g_assert_cmpuint (some[i], ==, all[i]);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -155,6 +188,9 @@ main (int argc, char **argv)
       g_autofree char *path2
           = g_strdup_printf ("/acd-strategies/%s/ranks-a-set-the-same-in-any-input-order", name);
       g_test_add_data_func (path2, name, test_same_set_same_ranking);
+      g_autofree char *path3
+          = g_strdup_printf ("/acd-strategies/%s/ranks-the-first-it-is-asked-for", name);
+      g_test_add_data_func (path3, name, test_want_is_a_prefix);
     }
   int status = g_test_run ();
   occ_context_free (ctx);
