@@ -8,8 +8,9 @@
 #  3. start the installed omniccd on a config in the temporary folder,
 #     with an empty plugin folder;
 #  4. drop the new hello.so in, `omnicc plugin load hello`, and use it;
-#  5. build share/acd-strategy-template the same way, load it too and
-#     see its acd.strategy/ service provided;
+#  5. build share/acd-strategy-template the same way, run it in the
+#     installed omnicc-sim, load it too and see its acd.strategy/ service
+#     provided;
 #  6. unload hello, stop the daemon.
 #
 # Prints TAP. The first failed step fails the test and the steps after it
@@ -202,6 +203,22 @@ step_strategy_load () {
   }
 }
 
+# The strategy template in the installed simulator, on a small queue.
+step_strategy_simulate () {
+  local sim
+  sim=$ROOT$(dirname "$OMNICC")/omnicc-sim
+  [ -x "$sim" ] || { echo "no omnicc-sim installed beside omnicc ($sim)" >&2; return 1; }
+  printf '%s\n' '[simulation]' 'replications=3' 'warmup=600' 'duration=3600' '[queue q]' \
+    'strategy=lowest-penalty' 'arrivals-per-hour=360' 'aht=60' '[agents a]' 'count=8' \
+    'queues=q' >"$T/scenario.conf"
+  "$sim" --strategy-dir "$T/strategy-build" --json "$T/scenario.conf" >"$T/sim.json" || return 1
+  cat "$T/sim.json"
+  grep -q '"strategy":"lowest-penalty"' "$T/sim.json" && grep -q '"interactions":' "$T/sim.json" || {
+    echo "omnicc-sim did not run the template's strategy" >&2
+    return 1
+  }
+}
+
 step_start () {
   mkdir -p "$SITE/plugins" "$SITE/plugins.d" "$SITE/state" || return 1
   cat >"$SITE/omnicc.conf" <<EOF
@@ -295,6 +312,7 @@ STEPS=(
   "step_template_install|meson install puts hello.so in the SDK's pluginsdir"
   "step_template_tests|the template's own meson test passes against the installed omniccd"
   "step_strategy_build|the ACD strategy template builds out of tree with -Werror and exports only its descriptor"
+  "step_strategy_simulate|the installed omnicc-sim runs the template's strategy plugin"
   "step_start|the installed omniccd starts with an empty plugin folder and answers status"
   "step_load|omnicc plugin load hello loads the freshly built plugin"
   "step_list|omnicc plugin list shows hello loaded"
