@@ -5,8 +5,6 @@
 #include "testlib.h"
 #include "tone.h"
 
-#include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,20 +35,6 @@ find_scenario (const char *name)
   return NULL;
 }
 
-/* TRUE if something listens on 127.0.0.1:@port (@type SOCK_DGRAM or
- * SOCK_STREAM): we cannot bind it ourselves. */
-static gboolean
-port_taken (int port, int type)
-{
-  int fd = socket (AF_INET, type | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET,
-                           .sin_port = htons ((uint16_t) port),
-                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  gboolean taken = bind (fd, (struct sockaddr *) &a, sizeof a) != 0 && errno == EADDRINUSE;
-  close (fd);
-  return taken;
-}
-
 typedef struct {
   OccTestSipp *s;
   int type;
@@ -60,7 +44,7 @@ static gboolean
 listening_or_gone (gpointer data)
 {
   Ready *r = data;
-  return port_taken (r->s->port, r->type) || !occ_test_process_alive (r->s->pid);
+  return occ_test_port_taken (r->s->port, r->type) || !occ_test_process_alive (r->s->pid);
 }
 
 static void
