@@ -80,10 +80,14 @@ config_text (const OccTestKamailioConfig *c, int port)
                           "modparam(\"rtimer\", \"timer\", \"name=watchdog;interval=1;mode=1;\")\n"
                           "modparam(\"rtimer\", \"exec\", \"timer=watchdog;route=WATCHDOG\")\n",
                           secret);
-  g_string_append (s, "event_route[htable:mod-init] {\n");
-  for (guint i = 0; c->users && c->users[i] && c->users[i + 1]; i += 2)
-    g_string_append_printf (s, "  $sht(users=>%s) = \"%s\";\n", c->users[i], c->users[i + 1]);
-  g_string_append (s, "}\n");
+  /* an empty route is a syntax error: none without users */
+  if (c->users && c->users[0] && c->users[1])
+    {
+      g_string_append (s, "event_route[htable:mod-init] {\n");
+      for (guint i = 0; c->users[i] && c->users[i + 1]; i += 2)
+        g_string_append_printf (s, "  $sht(users=>%s) = \"%s\";\n", c->users[i], c->users[i + 1]);
+      g_string_append (s, "}\n");
+    }
   g_string_append_printf (s, watchdog, c->lifetime_s ? c->lifetime_s : 600, (int) getpid ());
   g_autofree char *rewrite
       = c->route_to ? g_strdup_printf ("    $rU = \"%s\";\n", c->route_to) : g_strdup ("");

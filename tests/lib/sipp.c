@@ -262,6 +262,21 @@ occ_test_sipp_run (const OccTestSippConfig *config, guint timeout_ms)
   return s ? occ_test_sipp_wait (s, timeout_ms) : -1;
 }
 
+int
+occ_test_sipp_register (const char *remote, const char *user, const char *password, int port,
+                        guint expires)
+{
+  OccTestSippConfig reg = { .scenario = "register",
+                            .remote = remote,
+                            .port = port,
+                            .service = user,
+                            .auth_password = password,
+                            .expires = expires,
+                            .calls = 1,
+                            .timeout_s = 20 };
+  return occ_test_sipp_run (&reg, 20000);
+}
+
 /* The field of the last line of a CSV @text under @column. */
 static gboolean
 csv_field (char **lines, const char *column, guint *value)

@@ -1,12 +1,12 @@
 /* The Kamailio peer of tests/lib (kamailio-peer.h), tested with sipp:
  * digest registration (right, wrong, unknown), a call proxied to the
  * registered phone with the BYE following the Record-Route, 404 for a
- * call to nobody, and no kamailio process left once stopped. */
+ * call to nobody, and no kamailio process left once stopped (or once
+ * the test is killed: tests/peers/test-sip-peers.c, with the guard). */
 #include "kamailio-peer.h"
 #include "sipp.h"
 #include "testlib.h"
 
-#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -26,14 +26,7 @@ start (const char *route_to)
 static int
 register_as (OccTestKamailio *k, const char *user, const char *password, int port)
 {
-  OccTestSippConfig reg = { .scenario = "register",
-                            .remote = k->address,
-                            .port = port,
-                            .service = user,
-                            .auth_password = password,
-                            .calls = 1,
-                            .timeout_s = 10 };
-  return occ_test_sipp_run (&reg, CALL_MS);
+  return occ_test_sipp_register (k->address, user, password, port, 0);
 }
 
 static void
@@ -124,38 +117,6 @@ test_stop_leaves_nothing (void)
   occ_test_kamailio_free (k);
 }
 
-#define PID_FILE_VAR "OCC_TEST_KAMAILIO_PID_FILE"
-
-/* A test killed outright (SIGKILL: no guard runs, and PR_SET_PDEATHSIG
- * reaches the main process only) leaves no kamailio worker behind: the
- * watchdog in its configuration sees the test gone. */
-static void
-test_dies_with_a_killed_test (void)
-{
-  if (g_test_subprocess ())
-    {
-      OccTestKamailio *k = start (NULL); /* left running on purpose */
-      g_autofree char *text = g_strdup_printf ("%d\n%s", k->pid, k->dir);
-      g_assert_true (g_file_set_contents (g_getenv (PID_FILE_VAR), text, -1, NULL));
-      raise (SIGKILL);
-    }
-  g_autofree char *dir = occ_test_mkdtemp ();
-  g_autofree char *file = g_build_filename (dir, "pid", NULL);
-  g_setenv (PID_FILE_VAR, file, TRUE);
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_failed ();
-  g_unsetenv (PID_FILE_VAR);
-  g_autofree char *text = occ_test_read (file);
-  g_auto (GStrv) lines = g_strsplit (text, "\n", 2);
-  g_assert_cmpuint (g_strv_length (lines), ==, 2);
-  GPid leader = (GPid) g_ascii_strtoll (lines[0], NULL, 10);
-  g_assert_cmpint (leader, >, 0);
-  /* the watchdog looks every second */
-  g_assert_true (occ_test_group_wait_gone (leader, 10000));
-  occ_test_rmtree (lines[1]); /* the folder nobody freed */
-  occ_test_rmtree (dir);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -164,6 +125,5 @@ main (int argc, char **argv)
   g_test_add_func ("/peers/kamailio/proxies-a-call-statefully", test_proxies_a_call);
   g_test_add_func ("/peers/kamailio/404-for-nobody-registered", test_call_to_nobody);
   g_test_add_func ("/peers/kamailio/stop-leaves-nothing", test_stop_leaves_nothing);
-  g_test_add_func ("/peers/kamailio/dies-with-a-killed-test", test_dies_with_a_killed_test);
   return g_test_run ();
 }
