@@ -65,7 +65,7 @@ config_text (const OccTestKamailioConfig *c, int port)
                           "debug=0\nlog_stderror=yes\nchildren=%u\ndisable_tcp=yes\n"
                           "auto_aliases=no\nlisten=udp:127.0.0.1:%d\nalias=\"127.0.0.1:%d\"\n"
                           "mpath=\"" MODULES "/\"\n",
-                          c->children ? c->children : 2, port, port);
+                          c->children ? c->children : 1, port, port);
   const char *modules[]
       = { "tm",       "tmx",    "sl",        "rr",   "pv",     "maxfwd", "textops",
           "siputils", "usrloc", "registrar", "auth", "htable", "rtimer", "exec" };

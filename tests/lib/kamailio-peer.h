@@ -32,7 +32,9 @@ typedef struct {
   const char *const *users; /* { "login", "password", …, NULL }: the digest accounts */
   const char *realm;        /* the digest realm (default "omnicc") */
   const char *route_to;     /* every INVITE goes to this user's contacts; NULL: the R-URI's */
-  guint children;           /* UDP worker processes (-n; default 2) */
+  guint children;           /* UDP worker processes (default 1; with more, a 180 and
+                             * its 200 may be relayed in parallel and arrive swapped,
+                             * which fails sipp's scenarios) */
   guint shm_mb;             /* shared memory, -m (default 256) */
   guint pkg_mb;             /* private memory per process, -M (default 16) */
   guint lifetime_s;         /* it kills itself after this (default 600) */
