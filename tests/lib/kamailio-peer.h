@@ -29,7 +29,8 @@
 #include <glib.h>
 
 typedef struct {
-  const char *const *users; /* { "login", "password", …, NULL }: the digest accounts */
+  const char *const *users; /* { "login", "password", …, NULL }: the digest accounts
+                             * (written into the config as they are: no quotes) */
   const char *realm;        /* the digest realm (default "omnicc") */
   const char *route_to;     /* every INVITE goes to this user's contacts; NULL: the R-URI's */
   guint children;           /* UDP worker processes (default 1; with more, a 180 and
