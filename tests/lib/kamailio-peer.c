@@ -49,15 +49,18 @@ static const char routes[]
       "}\n";
 
 /* The watchdog: kills the whole group (kill 0, from a shell in it) once
- * the test process is gone or the lifetime has passed. */
+ * the test process is gone or the lifetime has passed. Its first tick
+ * tells that it runs: kamailio is ready once it does (a main process
+ * killed while still forking would leave workers and no watchdog). */
 static const char watchdog[] = "route[WATCHDOG] {\n"
                                "  $shv(ticks) = $shv(ticks) + 1;\n"
+                               "  if ($shv(ticks) == 1) { exec_cmd(\"touch '%s'\"); }\n"
                                "  if ($shv(ticks) > %u) { exec_cmd(\"kill -KILL 0\"); }\n"
                                "  exec_cmd(\"kill -0 %d 2>/dev/null || kill -KILL 0\");\n"
                                "}\n";
 
 static char *
-config_text (const OccTestKamailioConfig *c, int port)
+config_text (const OccTestKamailioConfig *c, int port, const char *ready)
 {
   const char *realm = c->realm ? c->realm : "omnicc";
   GString *s = g_string_new ("#!KAMAILIO\n");
@@ -88,18 +91,25 @@ config_text (const OccTestKamailioConfig *c, int port)
         g_string_append_printf (s, "  $sht(users=>%s) = \"%s\";\n", c->users[i], c->users[i + 1]);
       g_string_append (s, "}\n");
     }
-  g_string_append_printf (s, watchdog, c->lifetime_s ? c->lifetime_s : 600, (int) getpid ());
+  g_string_append_printf (s, watchdog, ready, c->lifetime_s ? c->lifetime_s : 600, (int) getpid ());
   g_autofree char *rewrite
       = c->route_to ? g_strdup_printf ("    $rU = \"%s\";\n", c->route_to) : g_strdup ("");
   g_string_append_printf (s, routes, realm, realm, realm, rewrite);
   return g_string_free (s, FALSE);
 }
 
+typedef struct {
+  OccTestKamailio *k;
+  const char *ready;
+} Ready;
+
 static gboolean
-listening_or_gone (gpointer data)
+ready_or_gone (gpointer data)
 {
-  OccTestKamailio *k = data;
-  return occ_test_port_taken (k->port, SOCK_DGRAM) || !occ_test_process_alive (k->pid);
+  Ready *r = data;
+  return (occ_test_port_taken (r->k->port, SOCK_DGRAM)
+          && g_file_test (r->ready, G_FILE_TEST_EXISTS))
+         || !occ_test_process_alive (r->k->pid);
 }
 
 /* kamailio -c: a configuration error is told at once, with its line. */
@@ -131,7 +141,8 @@ occ_test_kamailio_start (const OccTestKamailioConfig *c)
   k->log = g_build_filename (data, "kamailio.log", NULL);
   k->port = occ_test_free_udp_port ();
   k->address = g_strdup_printf ("127.0.0.1:%d", k->port);
-  g_autofree char *text = config_text (c, k->port);
+  g_autofree char *ready = g_build_filename (data, "watchdog-runs", NULL);
+  g_autofree char *text = config_text (c, k->port, ready);
   occ_test_write (data, "kamailio.cfg", text);
   if (!config_valid (k))
     {
@@ -152,9 +163,10 @@ occ_test_kamailio_start (const OccTestKamailioConfig *c)
       occ_test_kamailio_free (k);
       return NULL;
     }
-  if (!occ_test_poll_until (listening_or_gone, k, 10000) || !occ_test_process_alive (k->pid))
+  Ready r = { k, ready };
+  if (!occ_test_poll_until (ready_or_gone, &r, 10000) || !occ_test_process_alive (k->pid))
     {
-      g_test_message ("kamailio did not listen on %s", k->address);
+      g_test_message ("kamailio did not listen on %s with its watchdog running", k->address);
       occ_test_kamailio_dump (k);
       occ_test_kamailio_free (k);
       return NULL;

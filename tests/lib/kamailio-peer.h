@@ -52,7 +52,7 @@ typedef struct {
 } OccTestKamailio;
 
 /* Writes the configuration, checks it (kamailio -c), starts kamailio and
- * waits until it listens. NULL (with the reason and its log in
+ * waits until it listens and its watchdog runs (about a second). NULL (with the reason and its log in
  * g_test_message) if kamailio is not installed or did not start. */
 OccTestKamailio *occ_test_kamailio_start (const OccTestKamailioConfig *config);
 
