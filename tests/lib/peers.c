@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -215,6 +216,46 @@ occ_test_exit_code (int wait_status)
   return -1;
 }
 
+double
+occ_test_group_cpu_seconds (GPid leader)
+{
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  double ticks = 0;
+  gboolean any = FALSE;
+  while (proc && (name = g_dir_read_name (proc)) != NULL)
+    {
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      g_autofree char *path = g_strdup_printf ("/proc/%s/stat", name);
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      /* "pid (comm) state ppid pgrp … utime stime": fields 5, 14 and 15 */
+      const char *end = strrchr (text, ')');
+      if (end == NULL || end[1] == '\0')
+        continue;
+      g_auto (GStrv) f = g_strsplit (end + 2, " ", 14);
+      if (g_strv_length (f) < 14 || atoi (f[2]) != leader)
+        continue;
+      ticks += g_ascii_strtod (f[11], NULL) + g_ascii_strtod (f[12], NULL);
+      any = TRUE;
+    }
+  return any ? ticks / (double) sysconf (_SC_CLK_TCK) : -1;
+}
+
+static gboolean
+group_gone (gpointer data)
+{
+  return occ_test_group_cpu_seconds (GPOINTER_TO_INT (data)) < 0;
+}
+
+gboolean
+occ_test_group_wait_gone (GPid leader, guint timeout_ms)
+{
+  return occ_test_poll_until (group_gone, GINT_TO_POINTER (leader), timeout_ms);
+}
+
 static gboolean
 tick (gpointer data)
 {
@@ -282,6 +323,18 @@ bind_loopback (int type, int port, int *bound)
   if (bound)
     *bound = ntohs (a.sin_port);
   return fd;
+}
+
+gboolean
+occ_test_port_taken (int port, int type)
+{
+  int fd = socket (AF_INET, type | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET,
+                           .sin_port = htons ((uint16_t) port),
+                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  gboolean taken = bind (fd, (struct sockaddr *) &a, sizeof a) != 0 && errno == EADDRINUSE;
+  close (fd);
+  return taken;
 }
 
 static int

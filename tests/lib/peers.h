@@ -52,11 +52,25 @@ int occ_test_process_stop (GPid pid, int signum, guint grace_ms);
  * signal that ended the process. */
 int occ_test_exit_code (int wait_status);
 
+/* CPU time (user and system, in seconds) used so far by the processes
+ * now in the process group that @leader leads: a daemon with its worker
+ * processes (kamailio), or a single process. -1 if the group has no
+ * process left (zombies count as processes until reaped). */
+double occ_test_group_cpu_seconds (GPid leader);
+/* Waits up to @timeout_ms (running the default main context) until no
+ * process of the group @leader led is left, reaped ones included: workers
+ * orphaned when their leader died are reaped by init, not by us. */
+gboolean occ_test_group_wait_gone (GPid leader, guint timeout_ms);
+
 /* Runs the default main context until @cond (@data) holds or @timeout_ms
  * passes, calling @cond once per turn and at least every 10 ms (unlike
  * occ_test_wait_for(), which checks it only when a source dispatched, and
  * once more at the end). Returns the last result of @cond. */
 gboolean occ_test_poll_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
+
+/* TRUE if something listens on 127.0.0.1:@port (@type SOCK_DGRAM or
+ * SOCK_STREAM): it cannot be bound. */
+gboolean occ_test_port_taken (int port, int type);
 
 /* Free ports on 127.0.0.1, found by binding port 0 (no port is handed out
  * twice by one test process):

@@ -1,9 +1,11 @@
-/* Real SIP peers for tests, all in one include: sipp (sipp.h) and baresip
- * (baresip.h) on 127.0.0.1, the RTP meter (rtp-meter.h), tones made and
- * found again (tone.h), and the process guard and free ports (peers.h). */
+/* Real SIP peers for tests, all in one include: sipp (sipp.h), baresip
+ * (baresip.h) and Kamailio (kamailio-peer.h) on 127.0.0.1, the RTP meter
+ * (rtp-meter.h), tones made and found again (tone.h), and the process
+ * guard and free ports (peers.h). */
 #pragma once
 
 #include "baresip.h"
+#include "kamailio-peer.h"
 #include "peers.h"
 #include "rtp-meter.h"
 #include "sipp.h"

@@ -5,8 +5,6 @@
 #include "testlib.h"
 #include "tone.h"
 
-#include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,20 +35,6 @@ find_scenario (const char *name)
   return NULL;
 }
 
-/* TRUE if something listens on 127.0.0.1:@port (@type SOCK_DGRAM or
- * SOCK_STREAM): we cannot bind it ourselves. */
-static gboolean
-port_taken (int port, int type)
-{
-  int fd = socket (AF_INET, type | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET,
-                           .sin_port = htons ((uint16_t) port),
-                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  gboolean taken = bind (fd, (struct sockaddr *) &a, sizeof a) != 0 && errno == EADDRINUSE;
-  close (fd);
-  return taken;
-}
-
 typedef struct {
   OccTestSipp *s;
   int type;
@@ -60,7 +44,7 @@ static gboolean
 listening_or_gone (gpointer data)
 {
   Ready *r = data;
-  return port_taken (r->s->port, r->type) || !occ_test_process_alive (r->s->pid);
+  return occ_test_port_taken (r->s->port, r->type) || !occ_test_process_alive (r->s->pid);
 }
 
 static void
@@ -285,6 +269,21 @@ occ_test_sipp_run (const OccTestSippConfig *config, guint timeout_ms)
 {
   g_autoptr (OccTestSipp) s = occ_test_sipp_start (config);
   return s ? occ_test_sipp_wait (s, timeout_ms) : -1;
+}
+
+int
+occ_test_sipp_register (const char *remote, const char *user, const char *password, int port,
+                        guint expires)
+{
+  OccTestSippConfig reg = { .scenario = "register",
+                            .remote = remote,
+                            .port = port,
+                            .service = user,
+                            .auth_password = password,
+                            .expires = expires,
+                            .calls = 1,
+                            .timeout_s = 20 };
+  return occ_test_sipp_run (&reg, 20000);
 }
 
 /* The field of the last line of a CSV @text under @column. */

@@ -97,6 +97,13 @@ int occ_test_sipp_wait (OccTestSipp *s, guint timeout_ms);
  * Returns the exit status, or -1 if it did not start or finish in time. */
 int occ_test_sipp_run (const OccTestSippConfig *config, guint timeout_ms);
 
+/* Registers @user with @password (digest) at @remote once, from
+ * 127.0.0.1:@port (0: a free one; a phone registers from the port it
+ * answers on, before it listens there), for @expires seconds (0: 3600).
+ * Returns sipp's exit status: 0 registered, 1 refused (see _wait). */
+int occ_test_sipp_register (const char *remote, const char *user, const char *password, int port,
+                            guint expires);
+
 /* The cumulative counts of successful and failed calls from the
  * statistics file (at most a second old while sipp runs). FALSE if there
  * are none yet. */

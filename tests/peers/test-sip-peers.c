@@ -1,7 +1,8 @@
 /* The real-peer harness of tests/lib, tested against itself: sipp calling
  * sipp with each built-in scenario and its counterpart, RTP and tones
  * arriving where they should, baresip calling sipp and baresip, and no
- * peer outliving a test that aborts or is killed. */
+ * peer (kamailio's workers included) outliving a test that aborts or is
+ * killed. */
 #include "sip-peers.h"
 #include "testlib.h"
 
@@ -351,17 +352,37 @@ test_baresip_registers_with_digest (void)
 
 #define PID_FILE_VAR "OCC_TEST_GUARD_PID_FILE"
 
+typedef struct {
+  int how;           /* SIGABRT or SIGKILL */
+  gboolean kamailio; /* the peer: kamailio (with its workers) or sipp */
+} GuardCase;
+
 /* In the test's subprocess: starts a peer, tells its pid and folder, and
  * dies. */
 static void
-start_peer_and_die (int how)
+start_peer_and_die (const GuardCase *c)
 {
-  OccTestSippConfig c = { .scenario = "uas" };
-  OccTestSipp *s = occ_test_sipp_start (&c); /* left running on purpose */
-  g_assert_nonnull (s);
-  g_autofree char *text = g_strdup_printf ("%d\n%s", s->pid, s->dir);
+  GPid pid;
+  const char *dir;
+  if (c->kamailio)
+    {
+      OccTestKamailioConfig kc = { .lifetime_s = 60 };
+      OccTestKamailio *k = occ_test_kamailio_start (&kc); /* left running on purpose */
+      g_assert_nonnull (k);
+      pid = k->pid;
+      dir = k->dir;
+    }
+  else
+    {
+      OccTestSippConfig sc = { .scenario = "uas" };
+      OccTestSipp *s = occ_test_sipp_start (&sc); /* left running on purpose */
+      g_assert_nonnull (s);
+      pid = s->pid;
+      dir = s->dir;
+    }
+  g_autofree char *text = g_strdup_printf ("%d\n%s", pid, dir);
   g_assert_true (g_file_set_contents (g_getenv (PID_FILE_VAR), text, -1, NULL));
-  if (how == SIGKILL)
+  if (c->how == SIGKILL)
     raise (SIGKILL);
   abort ();
 }
@@ -379,10 +400,10 @@ peer_gone (gpointer data)
 static void
 test_guard (gconstpointer data)
 {
-  int how = GPOINTER_TO_INT (data);
+  const GuardCase *c = data;
   if (g_test_subprocess ())
     {
-      start_peer_and_die (how);
+      start_peer_and_die (c);
       return;
     }
   g_autofree char *dir = occ_test_mkdtemp ();
@@ -394,11 +415,13 @@ test_guard (gconstpointer data)
   g_autofree char *text = occ_test_read (file);
   g_auto (GStrv) lines = g_strsplit (text, "\n", 2);
   g_assert_cmpuint (g_strv_length (lines), ==, 2);
-  Gone g = { (GPid) g_ascii_strtoll (lines[0], NULL, 10) };
-  g_assert_cmpint (g.pid, >, 0);
-  /* after an abort the guard has killed it before the test died; after
-   * SIGKILL the kernel does it (PR_SET_PDEATHSIG) */
-  g_assert_true (occ_test_poll_until (peer_gone, &g, 3000));
+  GPid pid = (GPid) g_ascii_strtoll (lines[0], NULL, 10);
+  g_assert_cmpint (pid, >, 0);
+  /* after an abort the guard has killed its group before the test died;
+   * after SIGKILL the kernel kills it (PR_SET_PDEATHSIG), and kamailio's
+   * workers, which that misses, go by the watchdog in its configuration
+   * (it looks every second) */
+  g_assert_true (occ_test_group_wait_gone (pid, c->kamailio ? 10000 : 3000));
   occ_test_rmtree (lines[1]); /* the peer's folder, which nobody freed */
   occ_test_rmtree (dir);
 }
@@ -461,10 +484,14 @@ main (int argc, char **argv)
   g_test_add_func ("/peers/baresip/answers-sipp-caller-and-hears-its-tone",
                    test_baresip_answers_sipp_caller);
   g_test_add_func ("/peers/baresip/registers-with-digest", test_baresip_registers_with_digest);
-  g_test_add_data_func ("/peers/guard/kills-peers-when-the-test-aborts", GINT_TO_POINTER (SIGABRT),
-                        test_guard);
-  g_test_add_data_func ("/peers/guard/kills-peers-when-the-test-is-killed",
-                        GINT_TO_POINTER (SIGKILL), test_guard);
+  static const GuardCase aborts = { SIGABRT, FALSE }, killed = { SIGKILL, FALSE },
+                         kamailio_aborts = { SIGABRT, TRUE }, kamailio_killed = { SIGKILL, TRUE };
+  g_test_add_data_func ("/peers/guard/kills-peers-when-the-test-aborts", &aborts, test_guard);
+  g_test_add_data_func ("/peers/guard/kills-peers-when-the-test-is-killed", &killed, test_guard);
+  g_test_add_data_func ("/peers/guard/kills-kamailio-workers-when-the-test-aborts",
+                        &kamailio_aborts, test_guard);
+  g_test_add_data_func ("/peers/guard/kills-kamailio-workers-when-the-test-is-killed",
+                        &kamailio_killed, test_guard);
   g_test_add_func ("/peers/guard/kills-what-a-peer-started", test_guard_kills_the_group);
   return g_test_run ();
 }

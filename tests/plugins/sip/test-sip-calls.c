@@ -232,14 +232,7 @@ test_blind_transfer (void)
   site_start (&s, NULL);
   /* awa answers, then REFERs the caller to bob */
   int port = occ_test_free_sip_port ();
-  OccTestSippConfig reg = { .scenario = "register",
-                            .remote = s.sip,
-                            .port = port,
-                            .service = "awa",
-                            .auth_password = "awa-Pass-1234",
-                            .expires = 600,
-                            .calls = 1 };
-  g_assert_cmpint (occ_test_sipp_run (&reg, 20000), ==, 0);
+  g_assert_cmpint (occ_test_sipp_register (s.sip, "awa", "awa-Pass-1234", port, 600), ==, 0);
   OccTestSippConfig refer = { .scenario = "uas-refer",
                               .port = port,
                               .service = "awa",
