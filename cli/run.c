@@ -254,7 +254,7 @@ print_banner (const char *sock, const char *conf, const char *state_dir)
         {
           JsonObject *p = json_array_get_object_element (a, i);
           const char *reason = json_object_get_string_member_with_default (p, "reason", "");
-          g_print ("    %-18s %-10s %s\n", json_object_get_string_member (p, "name"),
+          g_print ("    %-24s %-10s %s\n", json_object_get_string_member (p, "name"),
                    json_object_get_string_member (p, "state"),
                    *reason ? reason
                            : json_object_get_string_member_with_default (p, "summary", ""));
@@ -266,7 +266,9 @@ print_banner (const char *sock, const char *conf, const char *state_dir)
     g_print ("  SIP phone:       register as agent1, password %s,\n"
              "                   at sip:127.0.0.1:5060 (UDP or TCP, realm omnicc);\n"
              "  a call:          from a second SIP client on this machine, call\n"
-             "                   sip:1000@127.0.0.1:5060 — it rings agent1's phone.\n",
+             "                   sip:1000@127.0.0.1:5060 — it rings agent1's phone;\n"
+             "  through a queue: sip:1001@127.0.0.1:5060 waits in the ACD queue \"demo\"\n"
+             "                   until: omnicc agent ready login=agent1\n",
              agent_password);
   else
     g_print ("  SIP phones:      none: the sip and media plugins are not loaded.\n");
