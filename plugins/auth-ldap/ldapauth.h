@@ -300,8 +300,10 @@ struct _LaRequest {
   GQueue *waiting; /* la->want_search or want_bind, or NULL */
   GList wait_link;
   LaStep step;
-  guint server;  /* the server it runs on */
-  guint32 tried; /* servers that failed it */
+  guint server;         /* the server it runs on */
+  guint32 tried;        /* servers that failed it */
+  gboolean second_pass; /* every server failed it once already */
+  gint64 started;       /* monotonic µs */
   GString *failures;
   LaConn *bind_conn; /* the user-bind connection it holds */
   GPtrArray *ops;    /* LaOp in flight */

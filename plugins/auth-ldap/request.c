@@ -668,6 +668,19 @@ la_request_retry (LaRequest *r, guint server, const char *why)
   guint32 all = (1u << la->cfg->n_servers) - 1;
   if ((r->tried & all) == all)
     {
+      /* Every server failed it once. Servers come and go while requests
+       * are in flight: one that failed at once on a connection that had
+       * died meanwhile may be back by now (its pool connects afresh). When
+       * it all went quicker than one timeout — no server was merely
+       * silent — one more pass, then the answer is no. */
+      gint64 spent = g_get_monotonic_time () - r->started;
+      if (!r->second_pass && spent < (gint64) la->cfg->timeout * G_USEC_PER_SEC)
+        {
+          r->second_pass = TRUE;
+          r->tried = 0;
+          req_run (r);
+          return;
+        }
       req_fail (r, OCC_AUTH_ERROR_UNAVAILABLE, "no LDAP server could be used: %s",
                 r->failures->str);
       return;
@@ -685,6 +698,7 @@ la_request_start (LdapAuth *la, LaRequestKind kind, const char *login, const cha
   r->callback = callback;
   r->user_data = user_data;
   r->failures = g_string_new (NULL);
+  r->started = g_get_monotonic_time ();
   r->ops = g_ptr_array_new ();
   r->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   r->groups = g_ptr_array_new_with_free_func (group_free);
