@@ -289,10 +289,18 @@ test_queued_call_is_lost (void)
 static void
 test_memory_only_without_a_store (void)
 {
-  g_autoptr (OccTestDaemon) d = occ_test_daemon_start ("acd;acd-fifo-priority", NULL);
+  /* (the real plugins only: LeakSanitizer's tracer trips over the
+   * loader's fixtures that fail to open) */
+  g_autofree char *dir = occ_test_mkdtemp ();
+  g_autofree char *conf = g_strdup_printf (
+      "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
+      "control-socket=control.sock\ncontrol-group=\ndrain-timeout=5\n[plugins]\n"
+      "enabled=acd;acd-fifo-priority\n",
+      PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT);
+  occ_test_write (dir, "omnicc.conf", conf);
+  occ_test_write (dir, "plugins.d/acd.conf", acd_conf);
+  g_autoptr (OccTestDaemon) d = occ_test_daemon_start_in (dir);
   g_assert_nonnull (d);
-  occ_test_write (d->dir, "plugins.d/acd.conf", acd_conf);
-  g_assert_true (occ_test_daemon_restart (d));
   g_autofree char *log = occ_test_read (d->log);
   g_assert_nonnull (strstr (log, "the ACD is kept in memory only"));
   g_autofree char *r = occ_test_call (d, 0, "agent.ready", "login=awa", NULL);
