@@ -1532,3 +1532,49 @@ acd_engine_audit (AcdEngine *e, GError **error)
   g_free (load);
   return ok;
 }
+
+/* --- what the engine holds ----------------------------------------------------------------- */
+
+gboolean
+acd_engine_interaction_get (AcdEngine *e, const char *id, AcdInteractionInfo *out)
+{
+  static const char *const states[] = { "waiting", "ringing", "connected" };
+  Ix *ix = ix_get (e, id);
+  if (ix == NULL)
+    return FALSE;
+  memset (out, 0, sizeof *out);
+  out->queue = ix->queue->c.name;
+  out->channel = e->channels[ix->channel];
+  out->priority = ix->priority;
+  out->joined = ix->joined;
+  out->caller = ix->caller;
+  out->state = states[ix->state];
+  for (guint s = 0; s < e->n_skills; s++)
+    if (ix->required[s])
+      {
+        out->skills[out->n_skills] = e->skills[s];
+        out->levels[out->n_skills++] = ix->required[s];
+      }
+  return TRUE;
+}
+
+GPtrArray *
+acd_engine_waiting (AcdEngine *e, const char *queue)
+{
+  Queue *q = queue ? g_hash_table_lookup (e->queues, queue) : NULL;
+  if (q == NULL)
+    return NULL;
+  GPtrArray *ids = g_ptr_array_sized_new (q->waiting->len);
+  for (guint i = 0; i < q->waiting->len; i++)
+    g_ptr_array_add (ids, ((Ix *) g_ptr_array_index (q->waiting, i))->id);
+  return ids;
+}
+
+AcdPresence
+acd_engine_agent_presence_get (AcdEngine *e, const char *login, const char **reason)
+{
+  Agent *a = agent_get (e, login);
+  if (reason)
+    *reason = a && a->reason ? a->reason : "";
+  return a ? a->presence : ACD_AGENT_LOGGED_OUT;
+}

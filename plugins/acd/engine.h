@@ -223,4 +223,31 @@ gboolean acd_engine_agent_times (AcdEngine *e, const char *login, gint64 now, gi
  * two agents outside ring-all. */
 gboolean acd_engine_audit (AcdEngine *e, GError **error);
 
+/* --- what the engine holds, for persistence (persist.c) and listings --- */
+
+/* An interaction the engine holds: what joined it, and how it is doing.
+ * Strings are the engine's (transfer none): valid until the engine next
+ * changes. */
+typedef struct {
+  const char *queue;
+  const char *channel;
+  gint priority;
+  gint64 joined;      /* the original time, the engine's clock */
+  const char *caller; /* or NULL */
+  const char *state;  /* "waiting", "ringing" or "connected" */
+  guint n_skills;
+  const char *skills[OCC_ACD_MAX_SKILLS + 1]; /* NULL-terminated, with… */
+  guint levels[OCC_ACD_MAX_SKILLS];           /* …their minimum levels, unrelaxed */
+} AcdInteractionInfo;
+
+/* Fills @out for interaction @id; FALSE if the engine does not hold it. */
+gboolean acd_engine_interaction_get (AcdEngine *e, const char *id, AcdInteractionInfo *out);
+/* The ids of the interactions waiting or ringing in @queue, in the order
+ * they are served (transfer container: the strings are the engine's);
+ * NULL for an unknown queue. */
+GPtrArray *acd_engine_waiting (AcdEngine *e, const char *queue);
+/* @login's presence (not what it shows) and its not-ready reason ("" for
+ * none); logged out for an unknown agent. */
+AcdPresence acd_engine_agent_presence_get (AcdEngine *e, const char *login, const char **reason);
+
 G_END_DECLS

@@ -16,6 +16,8 @@
  * Agents log in, pause and get ready with `omnicc agent …` (their own
  * state with agent.state.own; anyone's with agent.state). See README.md. */
 #include "engine.h"
+#include "interactions.h"
+#include "persist.h"
 #include "queue-config.h"
 
 #include <omnicc/acd.h>
@@ -48,6 +50,7 @@ typedef struct {
   GHashTable *extras;       /* queue → QueueExtra* */
   GHashTable *agents;       /* login → TRUE: configured */
   GHashTable *interactions; /* id → queue, while the ACD holds it */
+  AcdPersist *persist;      /* agents and interactions kept across restarts */
 } Acd;
 
 static gint64
@@ -69,6 +72,7 @@ publish (Acd *self, const char *type, GVariant *payload)
 static void
 h_offer (gpointer data, const char *ix, const char *queue, const char *agent)
 {
+  acd_persist_interaction (((Acd *) data)->persist, ix);
   publish (data, OCC_EVENT_INTERACTION_OFFERED,
            g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", ix, queue, agent));
 }
@@ -76,6 +80,7 @@ h_offer (gpointer data, const char *ix, const char *queue, const char *agent)
 static void
 h_cancel (gpointer data, const char *ix, const char *agent)
 {
+  acd_persist_interaction (((Acd *) data)->persist, ix);
   publish (data, EVENT_REVOKED, g_variant_new_parsed ("(%s, %s, @a{sv} {})", ix, agent));
 }
 
@@ -84,6 +89,7 @@ h_left (gpointer data, const char *ix, const char *queue, AcdLeft why)
 {
   Acd *self = data;
   g_hash_table_remove (self->interactions, ix);
+  acd_persist_interaction (self->persist, ix);
   publish (self, EVENT_LEFT,
            g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", ix, queue, acd_left_name (why)));
 }
@@ -93,6 +99,7 @@ h_moved (gpointer data, const char *ix, const char *from, const char *to)
 {
   Acd *self = data;
   g_hash_table_replace (self->interactions, g_strdup (ix), g_strdup (to));
+  acd_persist_interaction (self->persist, ix);
   publish (self, EVENT_MOVED, g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", ix, from, to));
 }
 
@@ -108,6 +115,7 @@ h_state (gpointer data, const char *agent, AcdShown shown, const char *reason)
 {
   /* the catalogue's names: ringing is "reserved" there */
   const char *name = shown == ACD_SHOWN_RINGING ? "reserved" : acd_shown_name (shown);
+  acd_persist_agent (((Acd *) data)->persist, agent);
   publish (data, OCC_EVENT_AGENT_STATE,
            g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", agent, name, reason));
 }
@@ -151,6 +159,12 @@ arm (Acd *self)
                                         self, NULL);
 }
 
+static void
+rearm (gpointer data)
+{
+  arm (data);
+}
+
 /* --- priorities from the caller's number ---------------------------------------------------- */
 
 static gint
@@ -186,7 +200,9 @@ on_enqueue (const OccEvent *event, gpointer data)
   gint64 joined = 0;
   g_variant_lookup (extra, "caller", "&s", &caller);
   g_variant_lookup (extra, "channel", "&s", &channel);
-  g_variant_lookup (extra, "joined", "x", &joined);
+  /* the original time, µs since the epoch (wall clock) */
+  if (g_variant_lookup (extra, "joined", "x", &joined) && joined)
+    joined = acd_persist_to_engine_time (self->persist, joined);
   g_autoptr (GVariant) levels_v
       = g_variant_lookup_value (extra, "skill-levels", G_VARIANT_TYPE ("a{su}"));
   guint n = skills ? g_strv_length ((char **) skills) : 0;
@@ -215,6 +231,7 @@ on_enqueue (const OccEvent *event, gpointer data)
       publish (self, EVENT_LEFT,
                g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", id, queue, reason));
     }
+  acd_persist_interaction (self->persist, id);
   arm (self);
 }
 
@@ -227,6 +244,7 @@ on_connected (const OccEvent *event, gpointer data)
   if (!g_hash_table_contains (self->interactions, id))
     return;
   acd_engine_offer_result (self->engine, id, agent, ACD_OFFER_ANSWERED, now_us ());
+  acd_persist_interaction (self->persist, id);
   arm (self);
 }
 
@@ -241,6 +259,7 @@ on_unanswered (const OccEvent *event, gpointer data)
   acd_engine_offer_result (
       self->engine, id, agent,
       strcmp (reason, "no-answer") == 0 ? ACD_OFFER_NO_ANSWER : ACD_OFFER_REFUSED, now_us ());
+  acd_persist_interaction (self->persist, id);
   arm (self);
 }
 
@@ -257,6 +276,7 @@ on_ended (const OccEvent *event, gpointer data)
   if (!acd_engine_ended (self->engine, id, now))
     acd_engine_abandon (self->engine, id, now);
   g_hash_table_remove (self->interactions, id);
+  acd_persist_interaction (self->persist, id);
   arm (self);
 }
 
@@ -380,6 +400,7 @@ set_presence (OccControlCall *call, GVariant *args, Acd *self, AcdPresence prese
     }
   g_autoptr (GError) e = NULL;
   acd_engine_agent_presence (self->engine, login, presence, reason ? reason : "", now_us (), &e);
+  acd_persist_agent (self->persist, login);
   arm (self);
   g_message ("agent %s: %s%s%s (by %s)", login,
              presence == ACD_AGENT_LOGGED_OUT ? "logged out"
@@ -660,6 +681,7 @@ acd_free (Acd *self)
 {
   if (self->timer)
     g_source_remove (self->timer);
+  acd_persist_free (self->persist);
   acd_engine_free (self->engine);
   g_hash_table_unref (self->extras);
   g_hash_table_unref (self->agents);
@@ -742,6 +764,12 @@ acd_load (OccPlugin *plugin, GError **error)
       return OCC_LOAD_FAILED;
     }
   occ_plugin_set_user_data (plugin, self);
+  self->persist = acd_persist_new (plugin, self->engine, rearm, self);
+  if (!acd_interaction_commands_add (plugin, self->engine, self->persist, error))
+    {
+      acd_free (self);
+      return OCC_LOAD_FAILED;
+    }
   if (self->stats_every_s)
     occ_plugin_timeout_add (plugin, self->stats_every_s * 1000, publish_stats, self, NULL);
   g_autoptr (GPtrArray) queues = acd_engine_queues (self->engine);
