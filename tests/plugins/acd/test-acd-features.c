@@ -4,7 +4,8 @@
  * reason code: not ready). The phone is answered 200 with a Warning that
  * says what happened, and agent.status shows it; an unknown code is 404,
  * an agent not in acd.conf 403, and an INVITE from an address where the
- * agent's phone is not registered is refused (403) with no change. */
+ * agent's phone is not registered is refused (403) with no change; a
+ * code that is not one keeps the acd plugin from loading. */
 #include "peers.h"
 #include "sip-site.h"
 #include "sipp.h"
@@ -182,6 +183,19 @@ test_only_a_registered_agent_phone (void)
   occ_test_sip_site_stop (&s);
 }
 
+static void
+test_bad_codes_refused_at_load (void)
+{
+  OccTestSipSite s = { 0 };
+  site_start (&s, ACD_QUEUES "[features]\nready=23\n");
+  /* the acd plugin did not load, and the log says where the mistake is */
+  g_autofree char *status = occ_test_call (s.d, 1, "agent.status", NULL);
+  g_assert_nonnull (strstr (status, "unknown command"));
+  g_autofree char *log = occ_test_read (s.d->log);
+  g_assert_nonnull (strstr (log, "plugins.d/acd.conf: [features] ready:"));
+  occ_test_sip_site_stop (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,5 +208,6 @@ main (int argc, char **argv)
   g_test_add_func ("/acd/features/unknown-code-is-not-found", test_unknown_code_is_not_found);
   g_test_add_func ("/acd/features/only-a-registered-agent-phone",
                    test_only_a_registered_agent_phone);
+  g_test_add_func ("/acd/features/bad-codes-refused-at-load", test_bad_codes_refused_at_load);
   return g_test_run ();
 }
