@@ -16,6 +16,7 @@
  * Agents log in, pause and get ready with `omnicc agent …` (their own
  * state with agent.state.own; anyone's with agent.state). See README.md. */
 #include "engine.h"
+#include "feature-codes.h"
 #include "interactions.h"
 #include "persist.h"
 #include "queue-config.h"
@@ -385,6 +386,30 @@ answer_state (Acd *self, OccControlCall *call, const char *login)
                                                  login, acd_shown_name (s), reason));
 }
 
+/* Sets @login's presence, for a command or a feature code (feature-codes.c). */
+static gboolean
+apply_presence (gpointer data, const char *login, AcdPresence presence, const char *reason,
+                const char *actor, GError **error)
+{
+  Acd *self = data;
+  if (!g_hash_table_contains (self->agents, login))
+    {
+      g_set_error (error, OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_NOT_FOUND,
+                   "no agent “%s” in " CONFIG_FILE, login);
+      return FALSE;
+    }
+  g_autoptr (GError) e = NULL;
+  acd_engine_agent_presence (self->engine, login, presence, reason ? reason : "", now_us (), &e);
+  acd_persist_agent (self->persist, login);
+  arm (self);
+  g_message ("agent %s: %s%s%s (by %s)", login,
+             presence == ACD_AGENT_LOGGED_OUT ? "logged out"
+             : presence == ACD_AGENT_READY    ? "ready"
+                                              : "not ready",
+             reason && *reason ? ": " : "", reason ? reason : "", actor);
+  return TRUE;
+}
+
 static void
 set_presence (OccControlCall *call, GVariant *args, Acd *self, AcdPresence presence)
 {
@@ -398,15 +423,7 @@ set_presence (OccControlCall *call, GVariant *args, Acd *self, AcdPresence prese
       bad_request (call, "“reason”: at most 64 characters of text");
       return;
     }
-  g_autoptr (GError) e = NULL;
-  acd_engine_agent_presence (self->engine, login, presence, reason ? reason : "", now_us (), &e);
-  acd_persist_agent (self->persist, login);
-  arm (self);
-  g_message ("agent %s: %s%s%s (by %s)", login,
-             presence == ACD_AGENT_LOGGED_OUT ? "logged out"
-             : presence == ACD_AGENT_READY    ? "ready"
-                                              : "not ready",
-             reason ? ": " : "", reason ? reason : "", occ_control_call_get_actor (call));
+  apply_presence (self, login, presence, reason, occ_control_call_get_actor (call), NULL);
   answer_state (self, call, login);
 }
 
@@ -657,8 +674,10 @@ read_config (Acd *self, OccPlugin *plugin, GKeyFile *f, GError **error)
               self->stats_every_s = (guint) v;
             }
         }
-      else if (!g_str_has_prefix (g, "queue ") && !g_str_has_prefix (g, "agent "))
-        return config_error (error, g, "(group)", "not [acd], [queue NAME] or [agent LOGIN]");
+      else if (!g_str_has_prefix (g, "queue ") && !g_str_has_prefix (g, "agent ")
+               && strcmp (g, "features") != 0)
+        return config_error (error, g, "(group)",
+                             "not [acd], [features], [queue NAME] or [agent LOGIN]");
     }
   for (guint i = 0; groups[i]; i++)
     if (g_str_has_prefix (groups[i], "queue ") && !read_queue (self, plugin, f, groups[i], error))
@@ -713,6 +732,8 @@ register_all (Acd *self, OccPlugin *plugin, GError **error)
                                    "agents, offered, answered, abandoned, service-level, asa, "
                                    "aht…).",
                                    error)
+         && acd_features_start (plugin, occ_plugin_get_config (plugin), CONFIG_FILE, apply_presence,
+                                self, error)
          && occ_bus_subscribe (bus, plugin, OCC_EVENT_INTERACTION_ENQUEUE, on_enqueue, self, NULL,
                                error)
                 != 0

@@ -58,6 +58,14 @@ const OccConfigKey acd_config_schema[] = {
   { "agent *", "skills", OCC_CONFIG_STRING_LIST, 0, 0, "Its skills: SKILL:LEVEL;… (0-100)." },
   { "agent *", "capacity", OCC_CONFIG_STRING_LIST, 0, 0,
     "Interactions at once per channel: CHANNEL:SLOTS;… (default voice:1)." },
+  { "features", "login", OCC_CONFIG_STRING, 0, 0,
+    "Feature code: log in, not ready (default *21)." },
+  { "features", "logout", OCC_CONFIG_STRING, 0, 0, "Feature code: log out (default *22)." },
+  { "features", "ready", OCC_CONFIG_STRING, 0, 0, "Feature code: ready (default *23)." },
+  { "features", "pause", OCC_CONFIG_STRING, 0, 0,
+    "Feature code: not ready; reason digits may follow (default *24: *2407 is reason 07)." },
+  { "features", "reasons", OCC_CONFIG_STRING_LIST, 0, 0,
+    "Names of the reason codes: DIGITS:NAME;… (given: other codes are refused)." },
   { NULL },
 };
 

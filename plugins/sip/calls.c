@@ -439,6 +439,8 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
   g_autofree char *source = NULL, *host = NULL;
   sip_source_of (nua, &source, &host);
+  if (sip_feature_request (self, nh, sip, source))
+    return; /* an agent's feature code (features.c) */
   SipTrunk *trunk = sip_trunk_admit (self, nua, nh, sip, host);
   if (trunk == NULL)
     return; /* answered */

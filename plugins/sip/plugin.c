@@ -28,6 +28,7 @@ sip_unref (Sip *self)
   g_hash_table_unref (self->pending);
   g_hash_table_unref (self->store_writes);
   g_hash_table_unref (self->pings);
+  g_hash_table_unref (self->features);
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->busy_agents);
   sip_config_clear (&self->config);
@@ -139,6 +140,8 @@ on_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Sip *se
     case nua_i_state:
       if (call)
         sip_call_event (self, event, status, phrase, nua, nh, call, sip, tags);
+      else
+        sip_feature_event (self, event, nh);
       return;
     case nua_r_bye:
       /* a leg we hung up, let go by its call: it ends here */
@@ -201,6 +204,7 @@ on_stopping (const OccEvent *event, gpointer data)
     {
       occ_plugin_hold (self->plugin);
       sip_calls_clear (self);
+      sip_features_clear (self);
       sip_trunks_stop (self);
       sip_registrar_clear (self);
       nua_shutdown (self->nua);
@@ -228,6 +232,7 @@ sip_load (OccPlugin *plugin, GError **error)
   self->access = access;
   sip_registrar_init (self);
   sip_calls_init (self);
+  sip_features_init (self);
   sip_voice_init (self);
   if (!sip_config_read (&self->config, occ_plugin_get_config (plugin), error))
     {
@@ -306,7 +311,8 @@ sip_load (OccPlugin *plugin, GError **error)
                                   error)
         && occ_bus_subscribe (bus, plugin, OCC_EVENT_CORE_STOPPING, on_stopping, self, NULL, error)
                != 0
-        && sip_calls_subscribe (self, error) && sip_commands_register (self, error)
+        && sip_calls_subscribe (self, error) && sip_features_start (self, error)
+        && sip_commands_register (self, error)
         && occ_service_provide (plugin, OCC_VOICE_SERVICE, &self->voice, error);
   if (!ok)
     {
@@ -340,6 +346,7 @@ sip_unload (OccPlugin *plugin)
     return;
   if (self->media)
     sip_calls_clear (self);
+  sip_features_clear (self);
   sip_trunks_stop (self);
   occ_service_withdraw (plugin, OCC_VOICE_SERVICE);
   sip_registrar_clear (self);

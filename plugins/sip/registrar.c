@@ -342,6 +342,22 @@ sip_registrar_restore (Sip *self, const char *login, const char *contact, const 
   return TRUE;
 }
 
+char *
+sip_registrar_phone_login (Sip *self, const char *user, const char *source, const char *transport)
+{
+  g_autofree char *login = fold (user);
+  SipRegistration *r = login ? g_hash_table_lookup (self->registrations, login) : NULL;
+  gint64 now = g_get_monotonic_time ();
+  for (guint i = 0; r && i < r->bindings->len; i++)
+    {
+      SipBinding *b = g_ptr_array_index (r->bindings, i);
+      if (b->expires_at > now && strcmp (b->received, source) == 0
+          && strcmp (b->transport, transport) == 0)
+        return g_steal_pointer (&login);
+    }
+  return NULL;
+}
+
 void
 sip_registrar_foreach (Sip *self, void (*func) (Sip *, const char *, SipBinding *, gpointer),
                        gpointer data)

@@ -17,6 +17,9 @@
 #define SIP_EVENT_ENDPOINT_DOWN "sip.endpoint.down"
 #define SIP_EVENT_TRUNK_STATE "sip.trunk.state"
 #define SIP_EVENT_TRUNK_REGISTRATION "sip.trunk.registration"
+/* an agent's feature code, and the ACD's answer (the acd plugin's type) */
+#define SIP_EVENT_FEATURE "sip.feature"
+#define SIP_EVENT_FEATURE_RESULT "acd.feature.result"
 
 typedef struct {
   char *name;
@@ -117,6 +120,7 @@ struct _Sip {
   const OccStoreService *store; /* NULL: the bindings live in memory only */
   GHashTable *store_writes;     /* "login\ncontact" -> SipWriteState, while one is in flight */
   GHashTable *pings;            /* nua_handle_t* -> SipPing*: keep-alives in flight */
+  GHashTable *features;         /* id -> SipFeature*: feature codes being answered */
   guint64 pings_sent, pings_lost;
   OccVoiceService voice;
   /* our Contact for each transport ("<sip:ADDR:PORT;transport=tcp>"…),
@@ -169,6 +173,11 @@ void sip_registrar_drop (Sip *self, const char *login, SipBinding *b, const char
 gboolean sip_registrar_restore (Sip *self, const char *login, const char *contact,
                                 const char *received, const char *transport, const char *user_agent,
                                 gint64 expires_at);
+/* The login (folded) whose phone is registered from @source (ADDR:PORT)
+ * over @transport, if it calls itself @user (a From user); NULL when no
+ * binding of that login came from there. (transfer full) */
+char *sip_registrar_phone_login (Sip *self, const char *user, const char *source,
+                                 const char *transport);
 /* Calls @func for every binding. */
 void sip_registrar_foreach (Sip *self, void (*func) (Sip *, const char *, SipBinding *, gpointer),
                             gpointer data);
@@ -227,6 +236,18 @@ gboolean sip_calls_sweep (gpointer data);
 void sip_voice_init (Sip *self);
 /* The newest contact of @login, or NULL (transfer none). */
 SipBinding *sip_registrar_contact (Sip *self, const char *login);
+
+/* features.c: agents' feature codes (*23…), answered by the ACD */
+void sip_features_init (Sip *self);
+/* Registers sip.feature and listens for the ACD's answers. */
+gboolean sip_features_start (Sip *self, GError **error);
+/* Before the stack goes: codes still waiting are answered 503 and let go. */
+void sip_features_clear (Sip *self);
+/* A new INVITE from @source: TRUE (then it is ours, and answered later)
+ * if it is a registered agent's phone dialing a feature code. */
+gboolean sip_feature_request (Sip *self, nua_handle_t *nh, const sip_t *sip, const char *source);
+/* An event on a handle without a call: TRUE if it was a feature code's. */
+gboolean sip_feature_event (Sip *self, nua_event_t event, nua_handle_t *nh);
 
 /* commands.c */
 gboolean sip_commands_register (Sip *self, GError **error);

@@ -70,8 +70,8 @@ occ_test_sip_site_stop (OccTestSipSite *s)
   g_free (s->sip);
 }
 
-OccTestSipp *
-occ_test_sip_site_phone (OccTestSipSite *s, const char *login, const char *scenario, gboolean meter)
+int
+occ_test_sip_site_register (OccTestSipSite *s, const char *login)
 {
   int port = occ_test_free_sip_port ();
   g_autofree char *pass = g_strdup_printf ("%s-Pass-1234", login);
@@ -83,6 +83,13 @@ occ_test_sip_site_phone (OccTestSipSite *s, const char *login, const char *scena
                             .expires = 600,
                             .calls = 1 };
   g_assert_cmpint (occ_test_sipp_run (&reg, 20000), ==, 0);
+  return port;
+}
+
+OccTestSipp *
+occ_test_sip_site_phone (OccTestSipSite *s, const char *login, const char *scenario, gboolean meter)
+{
+  int port = occ_test_sip_site_register (s, login);
   OccTestSippConfig ans = { .scenario = scenario,
                             .port = port,
                             .service = login,
@@ -92,4 +99,20 @@ occ_test_sip_site_phone (OccTestSipSite *s, const char *login, const char *scena
   OccTestSipp *p = occ_test_sipp_start (&ans);
   g_assert_nonnull (p);
   return p;
+}
+
+JsonObject *
+occ_test_sip_site_agent (OccTestSipSite *s, const char *login)
+{
+  g_autofree char *out = occ_test_call (s->d, 0, "agent.status", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, out, -1, NULL));
+  JsonArray *all = json_node_get_array (json_parser_get_root (p));
+  for (guint i = 0; i < json_array_get_length (all); i++)
+    {
+      JsonObject *o = json_array_get_object_element (all, i);
+      if (g_strcmp0 (json_object_get_string_member (o, "login"), login) == 0)
+        return json_object_ref (o);
+    }
+  return NULL;
 }

@@ -38,8 +38,18 @@ void occ_test_sip_site_start_with (OccTestSipSite *s, const char *plugins, const
 /* Stops the daemon (asserting a clean exit) and removes the site's folder. */
 void occ_test_sip_site_stop (OccTestSipSite *s);
 
+/* Registers @login's phone (sipp, over UDP) from a free port, which it
+ * returns for the phone's next scenarios. Fails the test if the
+ * registration fails. */
+int occ_test_sip_site_register (OccTestSipSite *s, const char *login);
+
 /* An agent's phone: sipp registers @login from a free port, then answers
  * there with @scenario (one call; .rtp_meter if @meter). Fails the test if
  * the registration fails. (transfer full) */
 OccTestSipp *occ_test_sip_site_phone (OccTestSipSite *s, const char *login, const char *scenario,
                                       gboolean meter);
+
+/* @login's entry in `omnicc call agent.status` (login, state, reason…),
+ * with the acd plugin enabled; NULL when the ACD has no such agent.
+ * (transfer full) */
+JsonObject *occ_test_sip_site_agent (OccTestSipSite *s, const char *login);

@@ -46,17 +46,8 @@ until (OccTestSipSite *s, const char *command, const char *needle, guint timeout
 static char *
 agent_state (OccTestSipSite *s, const char *login)
 {
-  g_autofree char *out = occ_test_call (s->d, 0, "agent.status", NULL);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_assert_true (json_parser_load_from_data (p, out, -1, NULL));
-  JsonArray *a = json_node_get_array (json_parser_get_root (p));
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    {
-      JsonObject *o = json_array_get_object_element (a, i);
-      if (g_strcmp0 (json_object_get_string_member (o, "login"), login) == 0)
-        return g_strdup (json_object_get_string_member (o, "state"));
-    }
-  return NULL;
+  g_autoptr (JsonObject) o = occ_test_sip_site_agent (s, login);
+  return o ? g_strdup (json_object_get_string_member (o, "state")) : NULL;
 }
 
 static OccTestSippConfig
