@@ -15,7 +15,8 @@ typedef struct {
   char *sip; /* omniccd's "127.0.0.1:PORT" */
 } Site;
 
-/* A site whose route 1000 rings awa alone; awa and bob are agents who
+/* A site whose route 1000 rings awa alone (for 20 s: a loaded machine must not
+ * turn a slow answer into a 480); awa and bob are agents who
  * signed in once. @sip_extra: more [sip] keys. */
 static void
 site_start (Site *s, const char *sip_extra)
@@ -32,7 +33,7 @@ site_start (Site *s, const char *sip_extra)
   g_autofree char *sipconf
       = g_strdup_printf ("[sip]\nlisten=sip:%s\nagent-srtp=off\nmin-expires=10\n%s\n"
                          "[trunk operator]\naddress=127.0.0.1:%d\noptions-interval=0\n"
-                         "[route sales]\nnumbers=1000\nagents=awa\nring-timeout=5\n",
+                         "[route sales]\nnumbers=1000\nagents=awa\nring-timeout=20\n",
                          s->sip, sip_extra, occ_test_free_sip_port ());
   occ_test_write (s->dir, "plugins.d/sip.conf", sipconf);
   occ_test_write (s->dir, "plugins.d/media.conf", "[media]\naddress=127.0.0.1\n");
