@@ -26,10 +26,7 @@ folder_load (OccPlugin *plugin, GError **error)
 
 static const OccConfigKey folder_schema[] = {
   { "target *", "path", OCC_CONFIG_STRING, 0, 0, "folder that keeps the archives (absolute)" },
-  { "target *", "kind", OCC_CONFIG_STRING, 0, 0,
-    "local or remote: which retention of the backup policy applies (default remote)" },
-  { "target *", "retention-days", OCC_CONFIG_INT, 1, 36600,
-    "days archives are kept on this target (overrides the policy)" },
+  BK_TARGET_SCHEMA_COMMON,
   { NULL },
 };
 

@@ -81,7 +81,7 @@ typedef struct {
  *
  * Which archives may be deleted: returns @n booleans (transfer full),
  * TRUE for each archive that may go. Kept: every archive of the last
- * @keep_days, the newest restorable point before that (so that a restore
+ * @keep_days, the newest restorable point at or before their start (so a restore
  * to any instant inside the window has its starting state), and every
  * full one of those differentials needs.
  */

@@ -39,13 +39,14 @@ bk_retention_prune (const BkArchive *archives, guint n, guint keep_days, gint64 
   g_return_val_if_fail (archives != NULL || n == 0, NULL);
   gint64 cutoff = now - (gint64) keep_days * 86400;
   g_autofree gboolean *keep = g_new0 (gboolean, n + 1);
-  int before = -1; /* the newest restorable point before the window */
+  int before = -1; /* the newest restorable point at or before the cutoff */
   for (guint i = 0; i < n; i++)
     {
       if (archives[i].time >= cutoff)
         keep_point (archives, n, i, keep);
-      else if (restorable (archives, n, i)
-               && (before < 0 || archives[i].time > archives[before].time))
+      /* at the cutoff itself, the archive there is the starting state */
+      if (archives[i].time <= cutoff && restorable (archives, n, i)
+          && (before < 0 || archives[i].time > archives[before].time))
         before = i;
     }
   if (before >= 0)

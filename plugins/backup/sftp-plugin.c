@@ -41,10 +41,7 @@ static const OccConfigKey sftp_schema[] = {
     "known_hosts file with the server's host key; any other key is refused" },
   { "target *", "path", OCC_CONFIG_STRING, 0, 0, "folder on the server (default: the login's)" },
   { "target *", "timeout", OCC_CONFIG_INT, 1, 3600, "connect and I/O timeout in seconds (30)" },
-  { "target *", "kind", OCC_CONFIG_STRING, 0, 0,
-    "local or remote: which retention of the backup policy applies (default remote)" },
-  { "target *", "retention-days", OCC_CONFIG_INT, 1, 36600,
-    "days archives are kept on this target (overrides the policy)" },
+  BK_TARGET_SCHEMA_COMMON,
   { NULL },
 };
 

@@ -24,4 +24,17 @@ void bk_target_plugin_unload (OccPlugin *plugin);
 char *bk_target_config_string (GKeyFile *config, const char *group, const char *key,
                                GError **error);
 
+/* The keys every target group has, for the end of a plugin's schema. */
+#define BK_TARGET_SCHEMA_COMMON                                                         \
+  { "target *",                                                                         \
+    "kind",                                                                             \
+    OCC_CONFIG_STRING,                                                                  \
+    0,                                                                                  \
+    0,                                                                                  \
+    "local or remote: which retention of the backup policy applies (default remote)" }, \
+  {                                                                                     \
+    "target *", "retention-days", OCC_CONFIG_INT, 1, 36600,                             \
+        "days archives are kept on this target (overrides the policy)"                  \
+  }
+
 G_END_DECLS

@@ -448,16 +448,26 @@ iface_get_retention_days (const OccBackupTargetService *self)
   return ((const BkTarget *) self)->retention_days;
 }
 
+/* put and get: a copy between @path and @name, with progress. */
+static void
+start_transfer (const OccBackupTargetService *self, JobKind kind, const char *path,
+                const char *name, GCancellable *cancellable, OccBackupTargetProgress progress,
+                gpointer progress_data, OccBackupTargetCallback callback, gpointer user_data)
+{
+  Job *job = job_new (self, kind, path, name, callback, user_data);
+  job->progress = progress;
+  job->progress_data = progress_data;
+  job_start (job, cancellable);
+}
+
 static void
 iface_put (const OccBackupTargetService *self, const char *path, const char *name,
            GCancellable *cancellable, OccBackupTargetProgress progress, gpointer progress_data,
            OccBackupTargetCallback callback, gpointer user_data)
 {
   g_return_if_fail (path != NULL && callback != NULL);
-  Job *job = job_new (self, JOB_PUT, path, name, callback, user_data);
-  job->progress = progress;
-  job->progress_data = progress_data;
-  job_start (job, cancellable);
+  start_transfer (self, JOB_PUT, path, name, cancellable, progress, progress_data, callback,
+                  user_data);
 }
 
 static void
@@ -474,10 +484,8 @@ iface_get (const OccBackupTargetService *self, const char *name, const char *pat
            OccBackupTargetCallback callback, gpointer user_data)
 {
   g_return_if_fail (path != NULL && callback != NULL);
-  Job *job = job_new (self, JOB_GET, path, name, callback, user_data);
-  job->progress = progress;
-  job->progress_data = progress_data;
-  job_start (job, cancellable);
+  start_transfer (self, JOB_GET, path, name, cancellable, progress, progress_data, callback,
+                  user_data);
 }
 
 static void

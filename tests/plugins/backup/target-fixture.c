@@ -163,8 +163,8 @@ bk_test_make_file (const char *dir, const char *name, gsize size, guint32 seed)
   return path;
 }
 
-static void
-assert_same_file (const char *a, const char *b)
+void
+bk_test_assert_same_file (const char *a, const char *b)
 {
   g_autofree char *da = NULL, *db = NULL;
   gsize la = 0, lb = 0;
@@ -196,7 +196,7 @@ bk_test_round_trip (const OccBackupTargetService *t, const char *scratch)
   t->get (t, "full-1.tar.zst", back, NULL, NULL, NULL, bk_test_call_done, &call);
   bk_test_call_wait (&call);
   g_assert_no_error (call.error);
-  assert_same_file (one, back);
+  bk_test_assert_same_file (one, back);
 
   /* put again under the same name: replaced */
   bk_test_call_init (&call);
@@ -206,7 +206,7 @@ bk_test_round_trip (const OccBackupTargetService *t, const char *scratch)
   t->get (t, "full-1.tar.zst", back, NULL, NULL, NULL, bk_test_call_done, &call);
   bk_test_call_wait (&call);
   g_assert_no_error (call.error);
-  assert_same_file (two, back);
+  bk_test_assert_same_file (two, back);
 
   /* delete; then get and delete say NOT_FOUND */
   bk_test_call_init (&call);

@@ -52,6 +52,9 @@ char *bk_test_list_names (const OccBackupTargetService *t);
 /* A file of @size pseudo-random bytes in @dir (transfer full: its path). */
 char *bk_test_make_file (const char *dir, const char *name, gsize size, guint32 seed);
 
+/* Fails the test unless files @a and @b hold the same bytes. */
+void bk_test_assert_same_file (const char *a, const char *b);
+
 /* Puts, lists, gets back byte-identical, replaces, deletes: the whole
  * service on @t, with scratch files in @scratch. */
 void bk_test_round_trip (const OccBackupTargetService *t, const char *scratch);

@@ -84,11 +84,7 @@ test_interrupted_upload_resumes (Fixture *f, gconstpointer data)
   g_assert_cmpuint (call.first_done, ==, st.st_size);
   g_assert_cmpuint (call.last_done, ==, size);
   g_autofree char *kept = g_build_filename (f->store, "full-9", NULL);
-  g_autofree char *a = NULL, *b = NULL;
-  gsize la = 0, lb = 0;
-  g_assert_true (g_file_get_contents (big, &a, &la, NULL));
-  g_assert_true (g_file_get_contents (kept, &b, &lb, NULL));
-  g_assert_cmpmem (a, la, b, lb);
+  bk_test_assert_same_file (big, kept);
   g_assert_false (g_file_test (partial, G_FILE_TEST_EXISTS));
 }
 
