@@ -48,6 +48,10 @@ typedef struct {
   BkRunKind kind;
 } BkRun;
 
+/* The instants bk_schedule_due() accepts: 1970 to the start of 9999. */
+#define BK_SCHEDULE_MIN_TIME G_GINT64_CONSTANT (0)
+#define BK_SCHEDULE_MAX_TIME G_GINT64_CONSTANT (253370764800)
+
 /**
  * bk_schedule_due:
  * @runs: (array length=n_runs): past successful runs, any order.

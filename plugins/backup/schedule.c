@@ -45,6 +45,8 @@ BkRunKind
 bk_schedule_due (const BkPolicy *p, const BkRun *runs, guint n_runs, gint64 now, gint64 *next)
 {
   g_return_val_if_fail (p != NULL && (runs != NULL || n_runs == 0), BK_RUN_NONE);
+  /* GDateTime's range (years 1 to 9999), a day to spare each side */
+  g_return_val_if_fail (now >= BK_SCHEDULE_MIN_TIME && now <= BK_SCHEDULE_MAX_TIME, BK_RUN_NONE);
   gint64 slot = slot_near (p, now, 0);
   gint64 upcoming = slot;
   if (slot > now)
