@@ -454,9 +454,10 @@ resolve_deps (OccLoader *l, OccPlugin *p, GPtrArray *enabled, char **reason)
       for (guint j = 0; j < enabled->len; j++)
         {
           OccPlugin *q = g_ptr_array_index (enabled, j);
-          gboolean match = g_str_has_prefix (r, "plugin:")
-                               ? strcmp (q->name, r + 7) == 0
-                               : g_strv_contains ((const char *const *) q->provides, r + 8);
+          gboolean match
+              = g_str_has_prefix (r, "plugin:")
+                    ? strcmp (q->name, r + 7) == 0
+                    : occ_registry_provides_match ((const char *const *) q->provides, r + 8);
           if (match && q != p)
             {
               g_ptr_array_add (deps, q);

@@ -117,6 +117,19 @@ notify_watchers (OccRegistry *r, const char *name, gconstpointer iface, const ch
 }
 
 gboolean
+occ_registry_provides_match (const char *const *provides, const char *name)
+{
+  for (guint i = 0; provides && provides[i]; i++)
+    {
+      gsize len = strlen (provides[i]);
+      if (len > 0 && provides[i][len - 1] == '*' ? strncmp (provides[i], name, len - 1) == 0
+                                                 : strcmp (provides[i], name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
 occ_registry_provide (OccRegistry *r, OccPlugin *owner, const char *name, gconstpointer iface,
                       GError **error)
 {
@@ -142,7 +155,8 @@ occ_registry_provide (OccRegistry *r, OccPlugin *owner, const char *name, gconst
                    "service “%s” is already provided by %s", name, owner_name (old->provider));
       return FALSE;
     }
-  if (owner && owner->provides && !g_strv_contains ((const char *const *) owner->provides, name))
+  if (owner && owner->provides
+      && !occ_registry_provides_match ((const char *const *) owner->provides, name))
     g_warning ("plugin %s provides service “%s” without declaring it in its "
                "descriptor; other plugins may load before it",
                owner_name (owner), name);

@@ -11,6 +11,9 @@ void occ_registry_free (OccRegistry *registry);
 gboolean occ_registry_provide (OccRegistry *registry, OccPlugin *owner, const char *name,
                                gconstpointer iface, GError **error);
 void occ_registry_withdraw (OccRegistry *registry, OccPlugin *owner, const char *name);
+/* TRUE if the descriptor list @provides declares @name: an entry equal to
+ * it, or a family "PREFIX*" whose PREFIX it begins with. */
+gboolean occ_registry_provides_match (const char *const *provides, const char *name);
 gconstpointer occ_registry_lookup (OccRegistry *registry, const char *name, guint32 min_version,
                                    GError **error);
 guint occ_registry_watch (OccRegistry *registry, OccPlugin *owner, const char *name,

@@ -96,7 +96,9 @@ typedef gboolean (*OccPluginReconfigureFunc) (OccPlugin *plugin, GKeyFile *confi
  * @requires: NULL-terminated list of what must be loaded first:
  *   `"plugin:NAME"` or `"service:NAME"` (any plugin providing it), or NULL.
  * @provides: NULL-terminated list of service names the plugin registers,
- *   used to order loading; or NULL.
+ *   used to order loading; or NULL. An entry "PREFIX*" declares a family
+ *   whose names come from the site's config (the backup targets
+ *   declare OCC_BACKUP_TARGET_SERVICE_PREFIX "*").
  * @after: NULL-terminated list of `"plugin:NAME"`: load after these when
  *   they are enabled too, but do not require them; or NULL. (store-sqlite
  *   loads after store-postgres and declines if that one serves.)
