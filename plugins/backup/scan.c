@@ -44,7 +44,8 @@ occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256, OccBa
   e->size = (guint64) before.st_size;
   e->mtime_ns = mtime_ns (&before);
   crypto_hash_sha256_state h;
-  crypto_hash_sha256_init (&h);
+  if (sha256)
+    crypto_hash_sha256_init (&h);
   g_autofree guint8 *buf = g_malloc (256 * 1024);
   guint64 total = 0;
   OccBackupReadResult res = OCC_BACKUP_READ_OK;
@@ -66,7 +67,8 @@ occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256, OccBa
       /* the archive holds exactly the size stat gave; more is a change */
       gsize n = (gsize) MIN ((guint64) r, e->size - total);
       total += (guint64) r;
-      crypto_hash_sha256_update (&h, buf, (unsigned long long) r);
+      if (sha256)
+        crypto_hash_sha256_update (&h, buf, (unsigned long long) r);
       if (n > 0 && sink && !sink (buf, n, user_data, error))
         {
           *sink_failed = TRUE;
@@ -74,7 +76,8 @@ occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256, OccBa
           break;
         }
     }
-  crypto_hash_sha256_final (&h, sha256);
+  if (sha256)
+    crypto_hash_sha256_final (&h, sha256);
   if (res == OCC_BACKUP_READ_OK
       && (fstat (fd, &after) < 0 || total != e->size || (guint64) after.st_size != e->size
           || mtime_ns (&after) != e->mtime_ns))

@@ -12,7 +12,7 @@ typedef enum {
   OCC_BACKUP_READ_FAILED,  /* could not open or read: @error set */
 } OccBackupReadResult;
 
-/* Reads ROOT/e->path once, hashing into @sha256 and passing the bytes to
+/* Reads ROOT/e->path once, hashing into @sha256 (unless NULL) and passing the bytes to
  * @sink (may be NULL). Updates e->size/mtime_ns from the stat taken before
  * the read. A sink error is returned as FAILED with @sink_failed set. */
 OccBackupReadResult occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256,
