@@ -86,23 +86,75 @@ occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256, OccBa
   return res;
 }
 
-gboolean
-occ_backup_hash_entry (OccBackupManifest *m, const char *root, OccBackupEntry *e)
+/* Hashes one file, reading it again once when it changed while read;
+ * NULL, or why it could not (transfer full). Any thread. */
+static char *
+hash_one (const char *root, OccBackupEntry *e)
 {
   for (int attempt = 0; attempt < 2; attempt++)
     {
       g_autoptr (GError) err = NULL;
       OccBackupReadResult r = occ_backup_read_file (root, e, e->sha256, NULL, NULL, NULL, &err);
       if (r == OCC_BACKUP_READ_OK)
-        return TRUE;
+        return NULL;
       if (r == OCC_BACKUP_READ_FAILED)
-        {
-          occ_backup_add_problem (m, e->path, err->message);
-          return FALSE;
-        }
+        return g_strdup (err->message);
     }
-  occ_backup_add_problem (m, e->path, "changed while read, twice: not saved");
-  return FALSE;
+  return g_strdup ("changed while read, twice: not saved");
+}
+
+typedef struct {
+  OccBackupEntry *e;
+  char *problem;
+} HashJob;
+
+typedef struct {
+  const char *root;
+  HashJob *jobs;
+  guint n;
+  gint next; /* atomic: the next job to take */
+} HashWork;
+
+/* Plain threads, not a GThreadPool: its spawner thread does not survive
+ * fork (), and the plugin's tests and workers may fork. */
+static gpointer
+hash_worker (gpointer data)
+{
+  HashWork *w = data;
+  for (;;)
+    {
+      guint i = (guint) g_atomic_int_add (&w->next, 1);
+      if (i >= w->n)
+        return NULL;
+      w->jobs[i].problem = hash_one (w->root, w->jobs[i].e);
+    }
+}
+
+void
+occ_backup_hash_files (OccBackupManifest *m, const char *root, GPtrArray *files)
+{
+  g_autofree HashJob *jobs = g_new0 (HashJob, files->len);
+  for (guint i = 0; i < files->len; i++)
+    jobs[i].e = g_ptr_array_index (files, i);
+  HashWork work = { .root = root, .jobs = jobs, .n = files->len };
+  guint nthreads = MIN (MIN (g_get_num_processors (), 8u), MAX (files->len, 1u));
+  g_autofree GThread **threads = g_new0 (GThread *, nthreads);
+  for (guint t = 1; t < nthreads; t++)
+    threads[t] = g_thread_new ("backup-hash", hash_worker, &work);
+  hash_worker (&work);
+  for (guint t = 1; t < nthreads; t++)
+    g_thread_join (threads[t]);
+  g_autoptr (GHashTable) drop = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < files->len; i++)
+    if (jobs[i].problem)
+      {
+        occ_backup_add_problem (m, jobs[i].e->path, jobs[i].problem);
+        g_hash_table_add (drop, jobs[i].e);
+        g_free (jobs[i].problem);
+      }
+  for (guint i = m->entries->len; g_hash_table_size (drop) > 0 && i-- > 0;)
+    if (g_hash_table_contains (drop, g_ptr_array_index (m->entries, i)))
+      g_ptr_array_remove_index (m->entries, i);
 }
 
 static gboolean
@@ -218,11 +270,12 @@ occ_backup_scan (const char *root, const char *const *exclude, gboolean hash, GE
   walk (m, root, patterns);
   g_ptr_array_sort (m->entries, by_path);
   if (hash)
-    for (guint i = 0; i < m->entries->len; i++)
-      {
-        OccBackupEntry *e = g_ptr_array_index (m->entries, i);
-        if (e->type == OCC_BACKUP_ENTRY_FILE && !occ_backup_hash_entry (m, root, e))
-          g_ptr_array_remove_index (m->entries, i--);
-      }
+    {
+      g_autoptr (GPtrArray) files = g_ptr_array_new ();
+      for (guint i = 0; i < m->entries->len; i++)
+        if (((OccBackupEntry *) g_ptr_array_index (m->entries, i))->type == OCC_BACKUP_ENTRY_FILE)
+          g_ptr_array_add (files, g_ptr_array_index (m->entries, i));
+      occ_backup_hash_files (m, root, files);
+    }
   return m;
 }

@@ -19,6 +19,7 @@ OccBackupReadResult occ_backup_read_file (const char *root, OccBackupEntry *e, g
                                           OccBackupSink sink, gpointer user_data,
                                           gboolean *sink_failed, GError **error);
 void occ_backup_add_problem (OccBackupManifest *m, const char *path, const char *reason);
-/* Hashes e with one re-read when it changes; FALSE (problem added) when it
- * cannot be read or keeps changing. */
-gboolean occ_backup_hash_entry (OccBackupManifest *m, const char *root, OccBackupEntry *e);
+/* Hashes @files (entries of @m) on a few threads, each read again once
+ * when it changed while read; the ones that cannot be read or keep
+ * changing are removed from @m with a problem. */
+void occ_backup_hash_files (OccBackupManifest *m, const char *root, GPtrArray *files);

@@ -134,23 +134,29 @@ static void
 plan (const OccBackupOptions *o, OccBackupManifest *m, guint64 *total)
 {
   const OccBackupManifest *base = o->kind == OCC_BACKUP_DIFFERENTIAL ? o->base : NULL;
+  g_autoptr (GPtrArray) todo = g_ptr_array_new ();
+  for (guint i = 0; i < m->entries->len; i++)
+    {
+      OccBackupEntry *e = g_ptr_array_index (m->entries, i);
+      const OccBackupEntry *b = base ? occ_backup_manifest_lookup (base, e->path) : NULL;
+      if (e->type != OCC_BACKUP_ENTRY_FILE)
+        continue;
+      if (b && unchanged_since (e, b, base->created))
+        memcpy (e->sha256, b->sha256, 32);
+      else
+        g_ptr_array_add (todo, e);
+    }
+  occ_backup_hash_files (m, o->root, todo);
+  g_autoptr (GHashTable) hashed = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < todo->len; i++)
+    g_hash_table_add (hashed, g_ptr_array_index (todo, i));
   *total = 0;
   for (guint i = 0; i < m->entries->len; i++)
     {
       OccBackupEntry *e = g_ptr_array_index (m->entries, i);
-      if (e->type != OCC_BACKUP_ENTRY_FILE)
+      if (!g_hash_table_contains (hashed, e))
         continue;
       const OccBackupEntry *b = base ? occ_backup_manifest_lookup (base, e->path) : NULL;
-      if (b && unchanged_since (e, b, base->created))
-        {
-          memcpy (e->sha256, b->sha256, 32);
-          continue;
-        }
-      if (!occ_backup_hash_entry (m, o->root, e))
-        {
-          g_ptr_array_remove_index (m->entries, i--);
-          continue;
-        }
       e->in_archive = !(b && b->type == OCC_BACKUP_ENTRY_FILE && b->size == e->size
                         && memcmp (b->sha256, e->sha256, 32) == 0);
       if (e->in_archive)
