@@ -61,6 +61,17 @@ put_recording (const char *root, const char *rel, guint32 seed, gint64 mtime)
   bk_tree_write (root, rel, b, len, 0640, mtime);
 }
 
+/* A full of the fixture's tree at T0, with a progress callback. */
+static OccBackupOptions
+full_at_t0 (Fixture *f, OccBackupProgress progress, gpointer user_data)
+{
+  OccBackupOptions o
+      = { .root = f->tree, .dir = f->dir, .key = test_key, .now = T0, .kind = OCC_BACKUP_FULL };
+  o.progress = progress;
+  o.user_data = user_data;
+  return o;
+}
+
 static OccBackupResult *
 run_backup (Fixture *f, OccBackupKind kind, const OccBackupManifest *base, gint64 now)
 {
@@ -336,13 +347,7 @@ test_killed_writer (Fixture *f, gconstpointer data)
   g_assert_cmpint (pid, >=, 0);
   if (pid == 0)
     {
-      OccBackupOptions o = { .root = f->tree,
-                             .dir = f->dir,
-                             .key = test_key,
-                             .now = T0,
-                             .kind = OCC_BACKUP_FULL,
-                             .progress = stop_here,
-                             .user_data = GINT_TO_POINTER (p[1]) };
+      OccBackupOptions o = full_at_t0 (f, stop_here, GINT_TO_POINTER (p[1]));
       occ_backup_write (&o, NULL);
       _exit (3);
     }
@@ -446,13 +451,7 @@ test_changing_file (Fixture *f, gconstpointer data)
 {
   put_recording (f->tree, "rec/0.wav", 0, T0 - 3600);
   put_recording (f->tree, "rec/1.wav", 7, T0 - 3600); /* 20000 bytes too */
-  OccBackupOptions o = { .root = f->tree,
-                         .dir = f->dir,
-                         .key = test_key,
-                         .now = T0,
-                         .kind = OCC_BACKUP_FULL,
-                         .progress = change_next,
-                         .user_data = f };
+  OccBackupOptions o = full_at_t0 (f, change_next, f);
   g_autoptr (GError) error = NULL;
   g_autoptr (OccBackupResult) r = occ_backup_write (&o, &error);
   g_assert_no_error (error);
