@@ -193,11 +193,11 @@ entry_from_stat (const char *rel, const struct stat *st)
 static void
 walk (OccBackupManifest *m, const char *root, GPtrArray *patterns)
 {
-  g_autoptr (GPtrArray) todo = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (todo, g_strdup (""));
-  while (todo->len > 0)
+  g_autoptr (GPtrArray) folders = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (folders, g_strdup (""));
+  while (folders->len > 0)
     {
-      g_autofree char *rel = g_ptr_array_steal_index (todo, todo->len - 1);
+      g_autofree char *rel = g_ptr_array_steal_index (folders, folders->len - 1);
       g_autofree char *dir = g_build_filename (root, rel, NULL);
       int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
@@ -240,7 +240,7 @@ walk (OccBackupManifest *m, const char *root, GPtrArray *patterns)
             }
           g_ptr_array_add (m->entries, e);
           if (e->type == OCC_BACKUP_ENTRY_DIR)
-            g_ptr_array_add (todo, g_strdup (child));
+            g_ptr_array_add (folders, g_strdup (child));
         }
       closedir (d);
     }

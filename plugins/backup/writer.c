@@ -134,7 +134,7 @@ static void
 plan (const OccBackupOptions *o, OccBackupManifest *m, guint64 *total)
 {
   const OccBackupManifest *base = o->kind == OCC_BACKUP_DIFFERENTIAL ? o->base : NULL;
-  g_autoptr (GPtrArray) todo = g_ptr_array_new ();
+  g_autoptr (GPtrArray) to_hash = g_ptr_array_new ();
   for (guint i = 0; i < m->entries->len; i++)
     {
       OccBackupEntry *e = g_ptr_array_index (m->entries, i);
@@ -144,12 +144,12 @@ plan (const OccBackupOptions *o, OccBackupManifest *m, guint64 *total)
       if (b && unchanged_since (e, b, base->created))
         memcpy (e->sha256, b->sha256, 32);
       else
-        g_ptr_array_add (todo, e);
+        g_ptr_array_add (to_hash, e);
     }
-  occ_backup_hash_files (m, o->root, todo);
+  occ_backup_hash_files (m, o->root, to_hash);
   g_autoptr (GHashTable) hashed = g_hash_table_new (NULL, NULL);
-  for (guint i = 0; i < todo->len; i++)
-    g_hash_table_add (hashed, g_ptr_array_index (todo, i));
+  for (guint i = 0; i < to_hash->len; i++)
+    g_hash_table_add (hashed, g_ptr_array_index (to_hash, i));
   *total = 0;
   for (guint i = 0; i < m->entries->len; i++)
     {
