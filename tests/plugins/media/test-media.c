@@ -101,6 +101,17 @@ assert_heard (Phone *from, Phone *to, double freq)
   g_assert_cmpfloat (share, >, 0.8);
 }
 
+/* Bridges @c, lets each phone send its tone, and asserts each heard the
+ * other's. */
+static void
+talk_both_ways (MediaFixture *f, Call *c)
+{
+  call_bridge (f, c);
+  run_tones (c, RUN_MS);
+  assert_heard (c->pa, c->pb, TONE_A);
+  assert_heard (c->pb, c->pa, TONE_B);
+}
+
 /* --- bridges ----------------------------------------------------------------------- */
 
 static void
@@ -108,10 +119,7 @@ test_bridge_both_ways (MediaFixture *f, gconstpointer data)
 {
   Call c = { .pa = phone_new ("PCMA", 101, FALSE), .pb = phone_new ("PCMA", 101, FALSE) };
   call_negotiate (f, &c, OCC_MEDIA_SRTP_OFF);
-  call_bridge (f, &c);
-  run_tones (&c, RUN_MS);
-  assert_heard (c.pa, c.pb, TONE_A);
-  assert_heard (c.pb, c.pa, TONE_B);
+  talk_both_ways (f, &c);
   /* the other tone is not there: each hears the other, not itself */
   guint n;
   g_assert_cmpfloat (phone_tone_share (c.pb, TONE_B, &n), <, 0.1);
@@ -149,10 +157,7 @@ test_transcoding (MediaFixture *f, gconstpointer data)
   g_autoptr (GVariant) sb = f->media->leg_stats (c.b);
   g_variant_ref_sink (sb);
   g_assert_cmpstr (stat_str (sb, "codec"), ==, "PCMU");
-  call_bridge (f, &c);
-  run_tones (&c, RUN_MS);
-  assert_heard (c.pa, c.pb, TONE_A);
-  assert_heard (c.pb, c.pa, TONE_B);
+  talk_both_ways (f, &c);
   call_free (f, &c);
 }
 
@@ -165,10 +170,7 @@ test_transcoding_opus (MediaFixture *f, gconstpointer data)
   g_autoptr (GVariant) sa = f->media->leg_stats (c.a);
   g_variant_ref_sink (sa);
   g_assert_cmpstr (stat_str (sa, "codec"), ==, "opus");
-  call_bridge (f, &c);
-  run_tones (&c, RUN_MS);
-  assert_heard (c.pa, c.pb, TONE_A);
-  assert_heard (c.pb, c.pa, TONE_B);
+  talk_both_ways (f, &c);
   call_free (f, &c);
 }
 
@@ -177,10 +179,7 @@ test_srtp_one_side (MediaFixture *f, gconstpointer data)
 {
   Call c = { .pa = phone_new ("PCMA", 101, TRUE), .pb = phone_new ("PCMA", 101, FALSE) };
   call_negotiate (f, &c, OCC_MEDIA_SRTP_REQUIRED);
-  call_bridge (f, &c);
-  run_tones (&c, RUN_MS);
-  assert_heard (c.pa, c.pb, TONE_A);
-  assert_heard (c.pb, c.pa, TONE_B);
+  talk_both_ways (f, &c);
   g_autoptr (GVariant) st = f->media->leg_stats (c.a);
   g_variant_ref_sink (st);
   gboolean srtp = FALSE;
