@@ -116,3 +116,13 @@ occ_test_sip_site_agent (OccTestSipSite *s, const char *login)
     }
   return NULL;
 }
+
+char *
+occ_test_sip_site_events (OccTestSipSite *s)
+{
+  g_autofree char *path = g_build_filename (s->dir, "state", "events.jsonl", NULL);
+  g_usleep (1300 * 1000);
+  char *text = NULL;
+  g_file_get_contents (path, &text, NULL, NULL);
+  return text ? text : g_strdup ("");
+}

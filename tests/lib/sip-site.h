@@ -35,6 +35,10 @@ void occ_test_sip_site_start_with (OccTestSipSite *s, const char *plugins, const
                                    const char *sip_extra, const char *trunk_extra,
                                    const char *more);
 
+/* The site's event log so far (the eventlog plugin, pattern *, flushes
+ * every second: this waits 1.3 s first), transfer full, never NULL. */
+char *occ_test_sip_site_events (OccTestSipSite *s);
+
 /* Stops the daemon (asserting a clean exit) and removes the site's folder. */
 void occ_test_sip_site_stop (OccTestSipSite *s);
 

@@ -62,16 +62,6 @@ caller (OccTestSipSite *s, const char *scenario, const char *number, guint pause
                               .timeout_s = 60 };
 }
 
-static char *
-events (OccTestSipSite *s)
-{
-  g_autofree char *path = g_build_filename (s->dir, "state", "events.jsonl", NULL);
-  g_usleep (1300 * 1000);
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, NULL);
-  return text ? text : g_strdup ("");
-}
-
 static void
 test_waits_for_a_ready_agent (void)
 {
@@ -98,7 +88,7 @@ test_waits_for_a_ready_agent (void)
   g_assert_true (until (&s, "agent.status", "\"state\":\"wrap-up\"", 3000));
   g_assert_true (until (&s, "agent.status", "\"state\":\"ready\"", 5000));
   g_assert_true (until (&s, "acd.queues", "\"answered\":1", 5000));
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"interaction.enqueue\""));
   g_assert_nonnull (strstr (ev, "\"interaction.offered\""));
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
@@ -122,7 +112,7 @@ test_refused_goes_to_the_next (void)
   g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (busy, 10000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (good, 10000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"interaction.unanswered\""));
   g_assert_nonnull (strstr (ev, "\"refused\""));
   occ_test_sip_site_stop (&s);
@@ -157,7 +147,7 @@ test_max_wait_lets_the_caller_go (void)
   g_autofree char *path = g_build_filename (dir, "wait.xml", NULL);
   OccTestSippConfig c = { .scenario = path, .remote = s.sip, .calls = 1, .timeout_s = 20 };
   g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"acd.left\""));
   g_assert_nonnull (strstr (ev, "\"queue-timeout\""));
   occ_test_rmtree (dir);

@@ -44,17 +44,6 @@ site_stop (Site *s)
   occ_test_sip_site_stop (s);
 }
 
-/* The event log so far (it flushes every second). */
-static char *
-events (Site *s)
-{
-  g_autofree char *path = g_build_filename (s->dir, "state", "events.jsonl", NULL);
-  g_usleep (1300 * 1000);
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, NULL);
-  return text ? text : g_strdup ("");
-}
-
 static guint
 count (const char *text, const char *needle)
 {
@@ -103,7 +92,7 @@ test_basic_call_with_media (void)
                   occ_test_rtp_meter_tone_seconds (agent->meter, 1000));
   g_assert_cmpuint (packets, >=, 50);
   g_assert_cmpfloat (occ_test_rtp_meter_tone_seconds (agent->meter, 1000), >=, 0.5);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_cmpuint (count (ev, "\"interaction.new\""), ==, 1);
   g_assert_cmpuint (count (ev, "\"interaction.connected\""), ==, 1);
   g_assert_nonnull (strstr (ev, "\"normal\",\"caller\""));
@@ -123,7 +112,7 @@ test_agent_hangs_up (void)
   OccTestSippConfig c = caller (&s, "uac-callee-hangs-up", "1000");
   g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"normal\",\"agent\""));
   site_stop (&s);
 }
@@ -138,7 +127,7 @@ test_busy_then_next_agent (void)
   OccTestSippConfig c = caller (&s, "uac", "+22520000000");
   g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (bob, 10000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_cmpuint (count (ev, "\"interaction.offered\""), ==, 2);
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
   g_assert_nonnull (strstr (ev, "\"bob\""));
@@ -155,7 +144,7 @@ test_no_answer_then_next_and_cancel (void)
   g_autoptr (OccTestSipp) bob = phone (&s, "bob", "uas", FALSE);
   OccTestSippConfig c = caller (&s, "uac", "1000");
   g_assert_cmpint (occ_test_sipp_run (&c, 40000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
   /* awa's phone was told to stop ringing (its scenario ends on CANCEL) */
   int ra = occ_test_sipp_wait (awa, 10000);
@@ -171,7 +160,7 @@ test_no_answer_then_next_and_cancel (void)
   OccTestSippConfig cancel = caller (&t, "uac-cancel", "1000");
   g_assert_cmpint (occ_test_sipp_run (&cancel, 30000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (ringing, 10000), ==, 0);
-  g_autofree char *ev2 = events (&t);
+  g_autofree char *ev2 = occ_test_sip_site_events (&t);
   g_assert_nonnull (strstr (ev2, "\"abandoned\",\"caller\""));
   site_stop (&t);
 }
@@ -186,7 +175,7 @@ test_refused_calls (void)
   g_assert_cmpint (occ_test_sipp_run (&c, 30000), !=, 0);
   OccTestSippConfig nowhere = caller (&s, "uac", "5555");
   g_assert_cmpint (occ_test_sipp_run (&nowhere, 30000), !=, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"no-agent\""));
   g_assert_nonnull (strstr (ev, "\"no-route\""));
   site_stop (&s);
@@ -199,7 +188,7 @@ test_refused_calls (void)
   g_assert_cmpint (occ_test_sipp_wait (x, 30000), !=, 0);
   g_autofree char *msgs = occ_test_read (x->messages);
   g_assert_nonnull (strstr (msgs, "403 Unknown trunk"));
-  g_autofree char *ev2 = events (&t);
+  g_autofree char *ev2 = occ_test_sip_site_events (&t);
   g_assert_null (strstr (ev2, "\"interaction.new\""));
   site_stop (&t);
 }
@@ -220,7 +209,7 @@ test_hold_and_unhold (void)
    * unhold (sendrecv) */
   g_autofree char *msgs = occ_test_read (call->messages);
   g_assert_nonnull (strstr (msgs, "a=recvonly"));
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"normal\",\"caller\""));
   site_stop (&s);
 }
@@ -253,7 +242,7 @@ test_blind_transfer (void)
     occ_test_sipp_dump (awa);
   g_assert_cmpint (ra, ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (bob, 10000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"transferred-by\""));
   g_assert_cmpuint (count (ev, "\"interaction.connected\""), ==, 2);
   site_stop (&s);
@@ -289,7 +278,7 @@ test_originate_with_failover (void)
   g_autofree char *h = occ_test_call (s.d, 0, "sip.hangup", id_arg, NULL);
   g_assert_cmpint (occ_test_sipp_wait (customer, 10000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_cmpuint (count (ev, "\"trying\""), ==, 2);
   g_assert_nonnull (strstr (ev, "\"answered\""));
   g_assert_nonnull (strstr (ev, "\"outbound\""));
@@ -340,7 +329,7 @@ test_early_media_reaches_the_caller (void)
   g_assert_cmpint (rc, ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
   g_assert_cmpfloat (occ_test_rtp_meter_tone_seconds (call->meter, 440), >=, 2.5);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
   site_stop (&s);
 }
@@ -357,7 +346,7 @@ test_media_timeout_ends_a_silent_call (void)
   OccTestSippConfig c = caller (&s, "uac-callee-hangs-up", "1000");
   g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
   g_assert_cmpint (occ_test_sipp_wait (agent, 10000), ==, 0);
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"media-timeout\""));
   site_stop (&s);
 }
@@ -394,7 +383,7 @@ test_caller_identity_reaches_the_agent (void)
       g_assert_nonnull (strstr (msgs, cases[i].agent_sees));
       g_assert_null (strstr (msgs, "0700000001"));
     }
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_cmpuint (count (ev, "\"+2250700000002\""), >=, 2);
   /* (the event log writes extras as {"type": …, "value": …}) */
   g_assert_nonnull (strstr (ev, "\"withheld\":{\"type\":\"b\",\"value\":true}"));
@@ -439,7 +428,7 @@ test_trunk_proves_its_credentials (void)
   g_autofree char *other = NULL;
   g_assert_cmpint (call_with_credentials (&s, "someone", "In-Secret-2", &other), !=, 0);
   g_assert_nonnull (strstr (other, "SIP/2.0 403"));
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_cmpuint (count (ev, "\"interaction.new\""), ==, 1);
   site_stop (&s);
 
@@ -456,7 +445,7 @@ test_trunk_proves_its_credentials (void)
   g_autoptr (OccTestSipp) agent2 = phone (&t, "awa", "uas", FALSE);
   g_autofree char *roamed = NULL;
   g_assert_cmpint (call_with_credentials (&t, "site-c", "Roam-Secret-3", &roamed), ==, 0);
-  g_autofree char *ev2 = events (&t);
+  g_autofree char *ev2 = occ_test_sip_site_events (&t);
   g_assert_nonnull (strstr (ev2, "\"roaming\""));
   site_stop (&t);
 }
@@ -525,7 +514,7 @@ test_trunk_registers_and_authenticates (void)
                     4);
   g_assert_nonnull (strstr (msgs, "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>"));
   g_assert_nonnull (strstr (msgs, "Privacy: id"));
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"sip.trunk.registration\""));
   site_stop (&s);
   occ_test_rmtree (secret_dir);
@@ -560,7 +549,7 @@ test_trunk_credentials_refused (void)
   g_assert_nonnull (customer);
   g_autofree char *r = occ_test_call (s.d, 0, "sip.originate", "number=+22507000001", NULL);
   g_assert_true (sip_until (&s, "calls", "[]", 10000));
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"failed\""));
   g_assert_null (strstr (ev, "\"answered\""));
   occ_test_sipp_stop (customer);
@@ -622,7 +611,7 @@ test_trunk_keepalive (void)
   g_assert_true (sip_until (&s, "trunks", "\"state\":\"up\"", 10000));
   occ_test_sipp_stop (up);
   g_assert_true (sip_until (&s, "trunks", "\"state\":\"down\"", 40000));
-  g_autofree char *ev = events (&s);
+  g_autofree char *ev = occ_test_sip_site_events (&s);
   g_assert_nonnull (strstr (ev, "\"sip.trunk.state\""));
   site_stop (&s);
 }
