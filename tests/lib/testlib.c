@@ -191,7 +191,13 @@ occ_test_daemon_stop (OccTestDaemon *d, int signum)
   g_assert_no_error (e);
   occ_test_guard_remove (d->pid);
   if (g_subprocess_get_if_signaled (d->proc))
-    return 128 + g_subprocess_get_term_sig (d->proc);
+    {
+      /* a crash (or a sanitizer's abort): its log says why */
+      g_autofree char *log = occ_test_read (d->log);
+      g_test_message ("omniccd died of signal %d; its log:\n%s",
+                      g_subprocess_get_term_sig (d->proc), log);
+      return 128 + g_subprocess_get_term_sig (d->proc);
+    }
   return g_subprocess_get_exit_status (d->proc);
 }
 
