@@ -88,19 +88,28 @@ char *occ_backup_escape (const char *bytes);
 typedef void (*OccBackupProgress) (guint64 done, guint64 total, const char *path,
                                    gpointer user_data);
 
+typedef enum {
+  OCC_BACKUP_SCAN_HASH = 1 << 0,
+  /* a symlink directly in @root that leads to a folder is walked as that
+   * folder (the backup plugin links its sources into one root) */
+  OCC_BACKUP_SCAN_FOLLOW_ROOT_LINKS = 1 << 1,
+} OccBackupScanFlags;
+
 /* Scans @root: every file, folder and symlink below it (symlinks are never
- * followed), minus paths matching a glob in @exclude (NULL-terminated,
- * matched against the relative path and each name; may be NULL). With
- * @hash, reads each file for its SHA-256 (a file that changes while read
- * is read again once, then reported). Unreadable paths land in
- * ->problems and clear ->complete. kind/id/created are left empty.
- * (transfer full) or NULL when @root itself cannot be read. */
-OccBackupManifest *occ_backup_scan (const char *root, const char *const *exclude, gboolean hash,
-                                    GError **error);
+ * followed, but see OCC_BACKUP_SCAN_FOLLOW_ROOT_LINKS), minus paths
+ * matching a glob in @exclude (NULL-terminated, matched against the
+ * relative path and each name; may be NULL). With OCC_BACKUP_SCAN_HASH,
+ * reads each file for its SHA-256 (a file that changes while read is read
+ * again once, then reported). Unreadable paths land in ->problems and
+ * clear ->complete. kind/id/created are left empty. (transfer full) or
+ * NULL when @root itself cannot be read. */
+OccBackupManifest *occ_backup_scan (const char *root, const char *const *exclude,
+                                    OccBackupScanFlags flags, GError **error);
 
 typedef struct {
   const char *root;           /* tree to save */
   const char *const *exclude; /* globs, may be NULL */
+  gboolean follow_root_links; /* see OCC_BACKUP_SCAN_FOLLOW_ROOT_LINKS */
   const char *dir;            /* archive folder */
   const guint8 *key;          /* OCC_BACKUP_KEY_BYTES */
   gint64 now;                 /* the (possibly virtual) clock, seconds */

@@ -191,7 +191,7 @@ entry_from_stat (const char *rel, const struct stat *st)
 /* Walks ROOT/rel (rel "" for the root) depth first; an explicit stack
  * bounds the recursion whatever the tree's depth. */
 static void
-walk (OccBackupManifest *m, const char *root, GPtrArray *patterns)
+walk (OccBackupManifest *m, const char *root, GPtrArray *patterns, gboolean follow_root_links)
 {
   g_autoptr (GPtrArray) folders = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (folders, g_strdup (""));
@@ -199,7 +199,9 @@ walk (OccBackupManifest *m, const char *root, GPtrArray *patterns)
     {
       g_autofree char *rel = g_ptr_array_steal_index (folders, folders->len - 1);
       g_autofree char *dir = g_build_filename (root, rel, NULL);
-      int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      /* a followed root link is the one symlink opened through */
+      gboolean through = follow_root_links && *rel && strchr (rel, '/') == NULL;
+      int dfd = open (dir, O_RDONLY | O_DIRECTORY | (through ? 0 : O_NOFOLLOW) | O_CLOEXEC);
       DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
       if (!d)
         {
@@ -225,6 +227,10 @@ walk (OccBackupManifest *m, const char *root, GPtrArray *patterns)
               occ_backup_add_problem (m, child, g_strerror (errno));
               continue;
             }
+          struct stat through_st;
+          if (follow_root_links && !*rel && S_ISLNK (st.st_mode)
+              && fstatat (dfd, de->d_name, &through_st, 0) == 0 && S_ISDIR (through_st.st_mode))
+            st = through_st; /* a source folder linked into the root */
           if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode) && !S_ISLNK (st.st_mode))
             {
               occ_backup_add_problem (m, child, "not a file, folder or symlink: skipped");
@@ -253,7 +259,8 @@ by_path (gconstpointer a, gconstpointer b)
 }
 
 OccBackupManifest *
-occ_backup_scan (const char *root, const char *const *exclude, gboolean hash, GError **error)
+occ_backup_scan (const char *root, const char *const *exclude, OccBackupScanFlags flags,
+                 GError **error)
 {
   g_return_val_if_fail (root != NULL, NULL);
   struct stat st;
@@ -267,9 +274,9 @@ occ_backup_scan (const char *root, const char *const *exclude, gboolean hash, GE
   for (guint i = 0; exclude && exclude[i]; i++)
     g_ptr_array_add (patterns, g_pattern_spec_new (exclude[i]));
   OccBackupManifest *m = occ_backup_manifest_new ();
-  walk (m, root, patterns);
+  walk (m, root, patterns, (flags & OCC_BACKUP_SCAN_FOLLOW_ROOT_LINKS) != 0);
   g_ptr_array_sort (m->entries, by_path);
-  if (hash)
+  if (flags & OCC_BACKUP_SCAN_HASH)
     {
       g_autoptr (GPtrArray) files = g_ptr_array_new ();
       for (guint i = 0; i < m->entries->len; i++)

@@ -248,7 +248,8 @@ publish (Writer *w, OccBackupResult *res, const char *tmp, int fd, GError **erro
 static OccBackupManifest *
 build_manifest (const OccBackupOptions *o, guint64 *total, GError **error)
 {
-  OccBackupManifest *m = occ_backup_scan (o->root, o->exclude, FALSE, error);
+  OccBackupManifest *m = occ_backup_scan (
+      o->root, o->exclude, o->follow_root_links ? OCC_BACKUP_SCAN_FOLLOW_ROOT_LINKS : 0, error);
   if (!m)
     return NULL;
   g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (o->now);

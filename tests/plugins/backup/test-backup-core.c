@@ -507,6 +507,52 @@ test_only (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (rec, G_FILE_TEST_EXISTS));
 }
 
+/* The plugin links its sources (config folder, recordings…) into one
+ * root: those links are walked as folders, a link deeper down is kept as
+ * a link, and a root link to a file is kept as a link too. */
+static void
+test_root_links (Fixture *f, gconstpointer data)
+{
+  g_autofree char *conf = g_build_filename (f->top, "etc-omnicc", NULL);
+  put_text (conf, "omnicc.conf", "[core]\n", 0640, T0 - 60);
+  put_text (conf, "ivr/main.flow", "menu\n", 0644, T0 - 60);
+  g_autofree char *inner = g_build_filename (conf, "ivr/latest", NULL);
+  g_assert_cmpint (symlink ("main.flow", inner), ==, 0);
+  g_autofree char *link = g_build_filename (f->tree, "config", NULL);
+  g_autofree char *file_link = g_build_filename (f->tree, "conf-file", NULL);
+  g_assert_cmpint (symlink (conf, link), ==, 0);
+  g_assert_cmpint (symlink ("config/omnicc.conf", file_link), ==, 0);
+  OccBackupOptions o = { .root = f->tree, .dir = f->dir, .key = test_key, .now = T0,
+                         .kind = OCC_BACKUP_FULL, .follow_root_links = TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OccBackupResult) r = occ_backup_write (&o, &error);
+  g_assert_no_error (error);
+  g_assert_true (r->manifest->complete);
+  const OccBackupEntry *d = occ_backup_manifest_lookup (r->manifest, "config");
+  g_assert_nonnull (d);
+  g_assert_cmpint (d->type, ==, OCC_BACKUP_ENTRY_DIR);
+  g_assert_cmpint (occ_backup_manifest_lookup (r->manifest, "config/ivr/latest")->type, ==,
+                   OCC_BACKUP_ENTRY_SYMLINK);
+  g_assert_cmpint (occ_backup_manifest_lookup (r->manifest, "conf-file")->type, ==,
+                   OCC_BACKUP_ENTRY_SYMLINK);
+  g_autofree char *target = g_build_filename (f->top, "out", NULL);
+  g_assert_true (occ_backup_restore (r->path, NULL, test_key, target, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *out_conf = g_build_filename (target, "config", NULL);
+  g_autofree char *got = bk_tree_snapshot (out_conf);
+  g_autofree char *want = bk_tree_snapshot (conf);
+  g_assert_cmpstr (got, ==, want);
+  g_assert_false (g_file_test (out_conf, G_FILE_TEST_IS_SYMLINK));
+  /* without the option the same root keeps the link as a link */
+  o.follow_root_links = FALSE;
+  o.now = T0 + 1;
+  g_autoptr (OccBackupResult) plain = occ_backup_write (&o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (occ_backup_manifest_lookup (plain->manifest, "config")->type, ==,
+                   OCC_BACKUP_ENTRY_SYMLINK);
+  g_assert_null (occ_backup_manifest_lookup (plain->manifest, "config/omnicc.conf"));
+}
+
 static void
 assert_manifest_refused (const char *body, OccBackupError code)
 {
@@ -582,6 +628,7 @@ main (int argc, char **argv)
   ADD ("/backup/bad-input/file-changing-while-archived-reported", test_changing_file);
   ADD ("/backup/bad-input/non-utf8-names-and-symlink-loops-round-trip", test_odd_names);
   ADD ("/backup/restore/only-prefixes", test_only);
+  ADD ("/backup/scan/root-links-walked-as-folders", test_root_links);
   g_test_add_func ("/backup/manifest/refuses-paths-leaving-the-target", test_unsafe_manifest);
   g_test_add_func ("/backup/catalogue/parses-and-refuses-bad-lines", test_catalogue_parse);
   return g_test_run ();
