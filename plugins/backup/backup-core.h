@@ -176,5 +176,7 @@ char *occ_backup_catalogue_to_string (GPtrArray *entries);
 GPtrArray *occ_backup_catalogue_load (const char *dir, GError **error);
 /* Adds @r to DIR/catalogue, rewritten atomically (temp, fsync, rename). */
 gboolean occ_backup_catalogue_add (const char *dir, const OccBackupResult *r, GError **error);
+/* Writes @entries as DIR/catalogue, atomically (temp, fsync, rename). */
+gboolean occ_backup_catalogue_save (const char *dir, GPtrArray *entries, GError **error);
 
 G_END_DECLS

@@ -135,7 +135,13 @@ occ_backup_catalogue_add (const char *dir, const OccBackupResult *r, GError **er
   c->size = r->size;
   memcpy (c->sha256, r->sha256, 32);
   g_ptr_array_add (list, c);
-  g_autofree char *text = occ_backup_catalogue_to_string (list);
+  return occ_backup_catalogue_save (dir, list, error);
+}
+
+gboolean
+occ_backup_catalogue_save (const char *dir, GPtrArray *entries, GError **error)
+{
+  g_autofree char *text = occ_backup_catalogue_to_string (entries);
   g_autofree char *path = g_build_filename (dir, "catalogue", NULL);
   g_autoptr (GError) e = NULL;
   /* g_file_set_contents_full: temporary file, fsync, rename */

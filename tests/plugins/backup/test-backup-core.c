@@ -522,8 +522,12 @@ test_root_links (Fixture *f, gconstpointer data)
   g_autofree char *file_link = g_build_filename (f->tree, "conf-file", NULL);
   g_assert_cmpint (symlink (conf, link), ==, 0);
   g_assert_cmpint (symlink ("config/omnicc.conf", file_link), ==, 0);
-  OccBackupOptions o = { .root = f->tree, .dir = f->dir, .key = test_key, .now = T0,
-                         .kind = OCC_BACKUP_FULL, .follow_root_links = TRUE };
+  OccBackupOptions o = { .root = f->tree,
+                         .dir = f->dir,
+                         .key = test_key,
+                         .now = T0,
+                         .kind = OCC_BACKUP_FULL,
+                         .follow_root_links = TRUE };
   g_autoptr (GError) error = NULL;
   g_autoptr (OccBackupResult) r = occ_backup_write (&o, &error);
   g_assert_no_error (error);
