@@ -31,7 +31,9 @@ static const char usage_text[]
       "  stop                          drain and stop the daemon\n"
       "  commands                      every command the daemon answers\n"
       "  call COMMAND [KEY=VALUE…]     send any command, e.g. one a plugin added\n"
-      "  WORD VERB [KEY=VALUE…]        the same as call WORD.VERB (omnicc audit verify)\n"
+      "  WORD VERB [KEY=VALUE…]        the same as call WORD.VERB (omnicc audit verify);\n"
+      "                                --KEY VALUE is KEY=VALUE (omnicc backup restore --at\n"
+      "                                2027-01-31 --to /srv/restore)\n"
       "\n"
       "Examples:\n"
       "  omnicc login alice\n"
@@ -663,23 +665,39 @@ run_logout (const char *socket, gboolean everywhere, gboolean json)
   return OCC_EXIT_OK;
 }
 
-/* KEY=VALUE arguments; values that parse as JSON (numbers, true, [..])
- * are sent as such, anything else as a string. */
+/* KEY=VALUE arguments, or --KEY VALUE / --KEY=VALUE (omnicc backup
+ * restore --at 2027-01-31 --to /srv/restore); values that parse as JSON
+ * (numbers, true, [..]) are sent as such, anything else as a string. */
 static JsonObject *
 parse_kv (char **argv, int argc, GError **error)
 {
   JsonObject *o = json_object_new ();
   for (int i = 0; i < argc; i++)
     {
-      const char *eq = strchr (argv[i], '=');
-      if (eq == NULL || eq == argv[i])
+      const char *arg = argv[i];
+      g_autofree char *joined = NULL;
+      if (g_str_has_prefix (arg, "--") && arg[2] != '\0' && strchr (arg, '=') == NULL)
         {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "“%s” is not KEY=VALUE",
-                       argv[i]);
+          if (i + 1 >= argc)
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s needs a value",
+                           arg);
+              json_object_unref (o);
+              return NULL;
+            }
+          arg = joined = g_strconcat (arg + 2, "=", argv[++i], NULL);
+        }
+      else if (g_str_has_prefix (arg, "--"))
+        arg += 2;
+      const char *eq = strchr (arg, '=');
+      if (eq == NULL || eq == arg)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "“%s” is not KEY=VALUE (or --KEY VALUE)", argv[i]);
           json_object_unref (o);
           return NULL;
         }
-      g_autofree char *key = g_strndup (argv[i], eq - argv[i]);
+      g_autofree char *key = g_strndup (arg, eq - arg);
       g_autoptr (JsonParser) p = json_parser_new ();
       if (json_parser_load_from_data (p, eq + 1, -1, NULL) && json_parser_get_root (p))
         json_object_set_member (o, key, json_node_copy (json_parser_get_root (p)));

@@ -81,6 +81,15 @@ test_cli_exit_codes (void)
   g_autofree char *items = NULL;
   g_assert_cmpint (occ_test_cli (d, &items, NULL, "alpha", "count", "n=3", NULL), ==, 0);
   g_assert_cmpstr (items, ==, "{\"i\":0}\n{\"i\":1}\n{\"i\":2}\n3\n");
+  /* --KEY VALUE and --KEY=VALUE are KEY=VALUE; a --KEY without a value
+   * is a usage error */
+  g_autofree char *items2 = NULL, *items3 = NULL, *err6 = NULL;
+  g_assert_cmpint (occ_test_cli (d, &items2, NULL, "alpha", "count", "--n", "2", NULL), ==, 0);
+  g_assert_cmpstr (items2, ==, "{\"i\":0}\n{\"i\":1}\n2\n");
+  g_assert_cmpint (occ_test_cli (d, &items3, NULL, "alpha", "count", "--n=1", NULL), ==, 0);
+  g_assert_cmpstr (items3, ==, "{\"i\":0}\n1\n");
+  g_assert_cmpint (occ_test_cli (d, NULL, &err6, "alpha", "count", "--n", NULL), ==, 2);
+  assert_contains (err6, "--n needs a value");
   g_autofree char *err5 = NULL;
   g_assert_cmpint (occ_test_cli (d, NULL, &err5, "alpha", "pong", NULL), ==, 1);
   assert_contains (err5, "unknown command “alpha.pong”");

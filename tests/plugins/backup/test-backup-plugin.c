@@ -291,7 +291,13 @@ test_catch_up_full_diff_verify_restore (void)
   /* restore the latest: the tree as at the differential, and its store */
   g_autofree char *r1 = g_build_filename (s.top, "r1", NULL);
   g_autofree char *to1 = g_strconcat ("to=", r1, NULL);
-  g_autoptr (JsonNode) rep = call (&s, 0, "backup.restore", to1, "at=latest", NULL);
+  /* as the admin guide spells it: omnicc backup restore --at … --to … */
+  g_autofree char *rep_text = NULL, *rep_err = NULL;
+  g_assert_cmpint (occ_test_cli (s.d, &rep_text, &rep_err, "--json", "backup", "restore", "--at",
+                                 "latest", "--to", r1, NULL),
+                   ==, 0);
+  g_autoptr (JsonNode) rep = json_from_string (rep_text, NULL);
+  g_assert_nonnull (rep);
   g_assert_cmpstr (member (rep, "full"), ==, full_id);
   g_assert_cmpstr (member (rep, "differential"), ==, diff_id);
   g_assert_cmpstr (member (rep, "database-check"), ==, "ok");
@@ -349,6 +355,16 @@ test_catch_up_full_diff_verify_restore (void)
   g_autofree char *refused = call_error (&s, "backup.restore", to3, "at=latest");
   g_assert_nonnull (strstr (refused, diff_id));
   wait_event (&s, "backup.verified", "false", 1);
+  /* each step is in the audit trail, with its result */
+  g_autofree char *trail = NULL;
+  g_assert_cmpint (occ_test_cli (s.d, &trail, NULL, "--json", "audit", "tail", "n=100", NULL), ==,
+                   0);
+  g_assert_nonnull (strstr (trail, "\"action\":\"backup.run\""));
+  g_assert_nonnull (strstr (trail, "\"action\":\"backup.copy\""));
+  g_assert_nonnull (strstr (trail, "\"action\":\"backup.restore\""));
+  g_autofree char *failed_verify = g_strdup_printf (
+      "\"action\":\"backup.verify\",\"target\":\"%s\",\"result\":\"failure\"", diff_id);
+  g_assert_nonnull (strstr (trail, failed_verify));
   site_clear (&s);
 }
 
@@ -468,6 +484,138 @@ test_restore_drill (void)
   site_clear (&a);
 }
 
+/* psql in database @db of @pg; its output (transfer full), NULL on error. */
+static char *
+psql_in (OccTestPostgres *pg, const char *db, const char *sql)
+{
+  g_autofree char *port = g_strdup_printf ("%d", pg->port);
+  const char *argv[] = { "/usr/bin/psql",
+                         "-X",
+                         "-q",
+                         "-A",
+                         "-t",
+                         "-v",
+                         "ON_ERROR_STOP=1",
+                         "-h",
+                         pg->socket_dir,
+                         "-p",
+                         port,
+                         "-U",
+                         "postgres",
+                         "-d",
+                         db,
+                         "-c",
+                         sql,
+                         NULL };
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  if (occ_test_run (argv, &out, &err) != 0)
+    {
+      g_test_message ("psql: %s", err);
+      g_free (out);
+      return NULL;
+    }
+  return g_strstrip (out);
+}
+
+/* A PostgreSQL site: the store's copy is pg_dump's; the restore loads it
+ * into a new, empty database with pg_restore. */
+static void
+test_postgres_dump_restored_into_new_database (void)
+{
+  g_autofree char *so
+      = g_build_filename (PLUGIN_BUILD_DIR, "store", "postgres", "store-postgres.so", NULL);
+  if (!g_file_test (so, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("store-postgres is not built");
+      return;
+    }
+  g_autoptr (OccTestPostgres) pg = occ_test_postgres_start ();
+  g_assert_nonnull (pg);
+  Site s = { 0 };
+  site_init (&s);
+  write_site (&s, "nas", NULL, TRUE);
+  g_autofree char *conf = g_strdup_printf (
+      "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
+      "control-socket=control.sock\ncontrol-group=\ndrain-timeout=30\n[plugins]\n"
+      "enabled=store-postgres;records;audit;eventlog;backup-folder;backup\n",
+      PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT);
+  occ_test_write (s.site, "omnicc.conf", conf);
+  g_autofree char *pgconf = g_strdup_printf ("[postgres]\ndsn=%s\n", pg->dsn);
+  occ_test_write (s.site, "plugins.d/store-postgres.conf", pgconf);
+  site_start (&s);
+  g_autoptr (JsonNode) f1 = call (&s, 0, "backup.run", "kind=full", NULL, NULL);
+  g_autoptr (JsonNode) f2 = call (&s, 0, "backup.run", "kind=full", NULL, NULL);
+  g_assert_cmpstr (member (f2, "kind"), ==, "full");
+  g_autofree char *fresh = psql_in (pg, "postgres", "CREATE DATABASE restored");
+  g_assert_nonnull (fresh);
+  g_autofree char *dsn = g_strdup_printf ("store-dsn=host=%s port=%d user=postgres dbname=restored",
+                                          pg->socket_dir, pg->port);
+  g_autofree char *r = g_build_filename (s.top, "r", NULL);
+  g_autofree char *to = g_strconcat ("to=", r, NULL);
+  g_autoptr (JsonNode) rep = call (&s, 0, "backup.restore", to, "at=latest", dsn);
+  g_assert_cmpstr (member (rep, "full"), ==, member (f2, "id"));
+  g_assert_cmpstr (member (rep, "database-restored-into"), ==, "postgres");
+  /* the new database is the site's as at the second full */
+  g_autofree char *sql
+      = g_strdup_printf ("SELECT count(*) FROM backup_archive WHERE id = '%s'", member (f1, "id"));
+  g_autofree char *rows = psql_in (pg, "restored", sql);
+  g_assert_cmpstr (rows, ==, "1");
+  g_autofree char *version = psql_in (pg, "restored", "SELECT max(version) FROM schema_version");
+  g_assert_cmpstr (version, ==, "7");
+  /* a database that is not empty is refused, with pg_restore's reason */
+  g_autofree char *r2 = g_build_filename (s.top, "r2", NULL);
+  g_autofree char *to2 = g_strconcat ("to=", r2, NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (
+      occ_test_cli (s.d, &out, &err, "call", "backup.restore", to2, "at=latest", dsn, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "pg_restore into the new database failed"));
+  site_clear (&s);
+}
+
+/* While a backup runs in its thread the main loop answers: backup.status
+ * says so, with its progress. */
+static void
+test_main_loop_answers_during_a_run (void)
+{
+  Site s = { 0 };
+  site_init (&s);
+  write_site (&s, "", NULL, TRUE);
+  /* enough to take a while at nice 19 */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("big/call-%u.wav", i);
+      g_autofree guint8 *b = bk_tree_noise (1000 + i, 3 * 1024 * 1024);
+      bk_tree_write (s.rec, name, b, 3 * 1024 * 1024, 0640, 1798761600 + i);
+    }
+  site_start (&s);
+  g_autofree char *cli = g_strdup (OMNICC_CLI_PATH);
+  const char *argv[] = { cli, "--socket", s.d->socket, "call", "backup.run", "kind=full", NULL };
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GSubprocess) run = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &e);
+  g_assert_no_error (e);
+  gboolean seen = FALSE;
+  for (guint i = 0; i < 3000 && !seen; i++)
+    {
+      g_autoptr (JsonNode) st = call (&s, 0, "backup.status", NULL, NULL, NULL);
+      JsonObject *o = json_node_get_object (st);
+      if (strcmp (json_object_get_string_member (o, "state"), "backup") == 0)
+        {
+          seen = TRUE;
+          if (json_object_has_member (o, "total"))
+            g_assert_cmpint (json_object_get_int_member (o, "done"), <=,
+                             json_object_get_int_member (o, "total"));
+          /* a second run is refused while one runs */
+          g_autofree char *busy = call_error (&s, "backup.run", NULL, NULL);
+          g_assert_nonnull (strstr (busy, "busy: a backup is running"));
+        }
+    }
+  g_assert_true (seen);
+  g_assert_true (g_subprocess_wait_check (run, NULL, &e));
+  g_assert_no_error (e);
+  site_clear (&s);
+}
+
 static void
 test_bad_config (void)
 {
@@ -494,5 +642,9 @@ main (int argc, char **argv)
   g_test_add_func ("/backup-plugin/targets/down-announced-then-copied", test_target_down_then_up);
   g_test_add_func ("/backup-plugin/drill/second-site-restores-and-starts", test_restore_drill);
   g_test_add_func ("/backup-plugin/config/bad-key-refused", test_bad_config);
+  g_test_add_func ("/backup-plugin/postgres/dump-restored-into-a-new-database",
+                   test_postgres_dump_restored_into_new_database);
+  g_test_add_func ("/backup-plugin/run/main-loop-answers-during-a-run",
+                   test_main_loop_answers_during_a_run);
   return g_test_run ();
 }
