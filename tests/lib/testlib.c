@@ -503,27 +503,12 @@ occ_test_postgres_stop (OccTestPostgres *pg)
 }
 
 char *
-occ_test_psql (OccTestPostgres *pg, const char *sql)
+occ_test_psql_in (OccTestPostgres *pg, const char *database, const char *sql)
 {
   g_autofree char *port = g_strdup_printf ("%d", pg->port);
-  const char *argv[] = { "/usr/bin/psql",
-                         "-X",
-                         "-q",
-                         "-A",
-                         "-t",
-                         "-v",
-                         "ON_ERROR_STOP=1",
-                         "-h",
-                         pg->socket_dir,
-                         "-p",
-                         port,
-                         "-U",
-                         "postgres",
-                         "-d",
-                         pg->dsn ? "omnicc" : "postgres",
-                         "-c",
-                         sql,
-                         NULL };
+  const char *argv[] = { "/usr/bin/psql",   "-X", "-q",           "-A", "-t", "-v",
+                         "ON_ERROR_STOP=1", "-h", pg->socket_dir, "-p", port, "-U",
+                         "postgres",        "-d", database,       "-c", sql,  NULL };
   char *out = NULL;
   g_autofree char *err = NULL;
   if (occ_test_run (argv, &out, &err) != 0)
@@ -533,4 +518,10 @@ occ_test_psql (OccTestPostgres *pg, const char *sql)
       return NULL;
     }
   return out;
+}
+
+char *
+occ_test_psql (OccTestPostgres *pg, const char *sql)
+{
+  return occ_test_psql_in (pg, pg->dsn ? "omnicc" : "postgres", sql);
 }

@@ -99,4 +99,6 @@ void occ_test_postgres_crash (OccTestPostgres *pg);
 gboolean occ_test_postgres_restart (OccTestPostgres *pg);
 /* Runs SQL through psql; returns its output (transfer full), NULL on error. */
 char *occ_test_psql (OccTestPostgres *pg, const char *sql);
+/* The same in database @database (transfer full), NULL on error. */
+char *occ_test_psql_in (OccTestPostgres *pg, const char *database, const char *sql);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OccTestPostgres, occ_test_postgres_stop)

@@ -154,29 +154,9 @@ audit_fixture_stop (AuditFixture *f)
 static char *
 psql (AuditFixture *f, const char *sql)
 {
-  g_autofree char *port = g_strdup_printf ("%d", audit_test_pg->port);
-  const char *argv[] = { "/usr/bin/psql",
-                         "-X",
-                         "-q",
-                         "-A",
-                         "-t",
-                         "-v",
-                         "ON_ERROR_STOP=1",
-                         "-h",
-                         audit_test_pg->socket_dir,
-                         "-p",
-                         port,
-                         "-U",
-                         "postgres",
-                         "-d",
-                         f->database,
-                         "-c",
-                         sql,
-                         NULL };
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  if (occ_test_run (argv, &out, &err) != 0)
-    g_error ("psql %s: %s", sql, err);
+  char *out = occ_test_psql_in (audit_test_pg, f->database, sql);
+  if (out == NULL)
+    g_error ("psql %s failed", sql);
   return out;
 }
 

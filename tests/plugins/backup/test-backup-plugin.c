@@ -484,38 +484,11 @@ test_restore_drill (void)
   site_clear (&a);
 }
 
-/* psql in database @db of @pg; its output (transfer full), NULL on error. */
 static char *
 psql_in (OccTestPostgres *pg, const char *db, const char *sql)
 {
-  g_autofree char *port = g_strdup_printf ("%d", pg->port);
-  const char *argv[] = { "/usr/bin/psql",
-                         "-X",
-                         "-q",
-                         "-A",
-                         "-t",
-                         "-v",
-                         "ON_ERROR_STOP=1",
-                         "-h",
-                         pg->socket_dir,
-                         "-p",
-                         port,
-                         "-U",
-                         "postgres",
-                         "-d",
-                         db,
-                         "-c",
-                         sql,
-                         NULL };
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  if (occ_test_run (argv, &out, &err) != 0)
-    {
-      g_test_message ("psql: %s", err);
-      g_free (out);
-      return NULL;
-    }
-  return g_strstrip (out);
+  char *out = occ_test_psql_in (pg, db, sql);
+  return out ? g_strstrip (out) : NULL;
 }
 
 /* A PostgreSQL site: the store's copy is pg_dump's; the restore loads it
