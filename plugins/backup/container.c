@@ -1,6 +1,7 @@
 /* The encrypted container: see container.h and README.md. */
 #define _GNU_SOURCE /* sync_file_range */
 #include "container.h"
+#include "sha256.h"
 
 #include <fcntl.h>
 #include <errno.h>
@@ -27,7 +28,7 @@ struct OccBackupSealer {
   gsize fill;
   guint8 *cipher;
   guint64 written, fail_after, flushed;
-  crypto_hash_sha256_state digest;
+  OccBackupSha256 *digest; /* of the bytes written */
 };
 
 struct OccBackupOpener {
@@ -61,7 +62,7 @@ write_all (OccBackupSealer *s, const guint8 *p, gsize len, GError **error)
                        "%s: write failed: %s", s->name, g_strerror (err));
           return FALSE;
         }
-      crypto_hash_sha256_update (&s->digest, p, (unsigned long long) w);
+      occ_backup_sha256_update (s->digest, p, (gsize) w);
       s->written += (guint64) w;
       p += w;
       len -= (gsize) w;
@@ -107,7 +108,7 @@ occ_backup_sealer_new (int fd, const char *name, const char *id, const guint8 *k
   guint32 v = GUINT32_TO_LE (VERSION);
   memcpy (s->header + 8, &v, 4);
   memcpy (s->header + 12, id, strlen (id));
-  crypto_hash_sha256_init (&s->digest);
+  s->digest = occ_backup_sha256_new ();
   key_check (key, s->header + CHECK_AT);
   crypto_secretstream_xchacha20poly1305_init_push (&s->st, s->header + SS_AT, key);
   if (!write_all (s, s->header, HEADER_BYTES, error))
@@ -157,8 +158,11 @@ occ_backup_sealer_finish (OccBackupSealer *s, guint64 *size, guint8 *sha256, GEr
   if (!seal_chunk (s, crypto_secretstream_xchacha20poly1305_TAG_FINAL, error))
     return FALSE;
   *size = s->written;
-  crypto_hash_sha256_final (&s->digest, sha256);
-  return TRUE;
+  if (occ_backup_sha256_finish (s->digest, sha256))
+    return TRUE;
+  g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_IO, "%s: SHA-256 failed (libcrypto)",
+               s->name);
+  return FALSE;
 }
 
 void
@@ -170,6 +174,7 @@ occ_backup_sealer_free (OccBackupSealer *s)
   sodium_memzero (s->plain, OCC_BACKUP_CHUNK);
   g_free (s->plain);
   g_free (s->cipher);
+  occ_backup_sha256_free (s->digest);
   g_free (s->name);
   g_free (s);
 }

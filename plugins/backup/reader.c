@@ -1,10 +1,10 @@
 /* Reading and verifying archives. */
 #include "reader.h"
+#include "sha256.h"
 
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -201,8 +201,7 @@ write_out (int fd, const void *p, gsize len, GError **error)
 gboolean
 occ_backup_reader_data (OccBackupReader *r, const OccBackupEntry *e, int out_fd, GError **error)
 {
-  crypto_hash_sha256_state h;
-  crypto_hash_sha256_init (&h);
+  g_autoptr (OccBackupSha256) h = occ_backup_sha256_new ();
   guint64 got = 0;
   for (;;)
     {
@@ -211,13 +210,18 @@ occ_backup_reader_data (OccBackupReader *r, const OccBackupEntry *e, int out_fd,
         return tar_failed (r, error);
       if (n == 0)
         break;
-      crypto_hash_sha256_update (&h, r->out, (unsigned long long) n);
+      occ_backup_sha256_update (h, r->out, (gsize) n);
       got += (guint64) n;
       if (out_fd >= 0 && !write_out (out_fd, r->out, (gsize) n, error))
         return FALSE;
     }
   guint8 sha[32];
-  crypto_hash_sha256_final (&h, sha);
+  if (!occ_backup_sha256_finish (h, sha))
+    {
+      g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_IO, "%s: SHA-256 failed (libcrypto)",
+                   r->path);
+      return FALSE;
+    }
   if (got != e->size || memcmp (sha, e->sha256, 32) != 0)
     {
       g_autofree char *p = occ_backup_escape (e->path);

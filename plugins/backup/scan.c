@@ -1,10 +1,10 @@
 /* Tree scan: stat every path below a root, never following symlinks. */
 #include "scan.h"
+#include "sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,9 +43,7 @@ occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256, OccBa
     }
   e->size = (guint64) before.st_size;
   e->mtime_ns = mtime_ns (&before);
-  crypto_hash_sha256_state h;
-  if (sha256)
-    crypto_hash_sha256_init (&h);
+  g_autoptr (OccBackupSha256) h = sha256 ? occ_backup_sha256_new () : NULL;
   g_autofree guint8 *buf = g_malloc (256 * 1024);
   guint64 total = 0;
   OccBackupReadResult res = OCC_BACKUP_READ_OK;
@@ -67,8 +65,8 @@ occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256, OccBa
       /* the archive holds exactly the size stat gave; more is a change */
       gsize n = (gsize) MIN ((guint64) r, e->size - total);
       total += (guint64) r;
-      if (sha256)
-        crypto_hash_sha256_update (&h, buf, (unsigned long long) r);
+      if (h)
+        occ_backup_sha256_update (h, buf, (gsize) r);
       if (n > 0 && sink && !sink (buf, n, user_data, error))
         {
           *sink_failed = TRUE;
@@ -76,8 +74,11 @@ occ_backup_read_file (const char *root, OccBackupEntry *e, guint8 *sha256, OccBa
           break;
         }
     }
-  if (sha256)
-    crypto_hash_sha256_final (&h, sha256);
+  if (h && !occ_backup_sha256_finish (h, sha256) && res != OCC_BACKUP_READ_FAILED)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "SHA-256 failed (libcrypto)");
+      res = OCC_BACKUP_READ_FAILED;
+    }
   if (res == OCC_BACKUP_READ_OK
       && (fstat (fd, &after) < 0 || total != e->size || (guint64) after.st_size != e->size
           || mtime_ns (&after) != e->mtime_ns))

@@ -1,5 +1,6 @@
 /* See target.h. */
 #include "target.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,11 +88,27 @@ check_cancelled (GCancellable *cancellable, GError **error)
 
 /* --- put: partial copy, resumed, read back, renamed ------------------------- */
 
+/* @sum's digest as hex into @sha256 (transfer full); @what names the file. */
+static gboolean
+digest_hex (OccBackupSha256 *sum, const char *what, char **sha256, GError **error)
+{
+  guint8 bytes[OCC_BACKUP_SHA256_BYTES];
+  if (!occ_backup_sha256_finish (sum, bytes))
+    {
+      g_set_error (error, OCC_BACKUP_TARGET_ERROR, OCC_BACKUP_TARGET_ERROR_INVALID,
+                   "cannot hash %s: SHA-256 failed (libcrypto)", what);
+      return FALSE;
+    }
+  *sha256 = g_malloc (65);
+  occ_backup_sha256_hex (bytes, *sha256);
+  return TRUE;
+}
+
 /* The size and SHA-256 of the local file @fd. */
 static gboolean
 local_digest (int fd, const char *path, guint64 *size, char **sha256, GError **error)
 {
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (OccBackupSha256) sum = occ_backup_sha256_new ();
   g_autofree guchar *buf = g_malloc (BK_CHUNK);
   guint64 total = 0;
   for (;;)
@@ -106,12 +123,11 @@ local_digest (int fd, const char *path, guint64 *size, char **sha256, GError **e
         }
       if (n == 0)
         break;
-      g_checksum_update (sum, buf, n);
+      occ_backup_sha256_update (sum, buf, n);
       total += n;
     }
   *size = total;
-  *sha256 = g_strdup (g_checksum_get_string (sum));
-  return TRUE;
+  return digest_hex (sum, path, sha256, error);
 }
 
 /* The size and SHA-256 of @name on the target, read back. */
@@ -122,13 +138,13 @@ remote_digest (BkTarget *t, gpointer session, const char *name, GCancellable *ca
   gpointer f = t->ops->open_read (session, name, error);
   if (f == NULL)
     return FALSE;
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (OccBackupSha256) sum = occ_backup_sha256_new ();
   g_autofree guchar *buf = g_malloc (BK_CHUNK);
   guint64 total = 0;
   gssize n;
   while ((n = t->ops->read (f, buf, BK_CHUNK, error)) > 0)
     {
-      g_checksum_update (sum, buf, n);
+      occ_backup_sha256_update (sum, buf, n);
       total += n;
       if (!check_cancelled (cancellable, error))
         {
@@ -139,8 +155,7 @@ remote_digest (BkTarget *t, gpointer session, const char *name, GCancellable *ca
   if (!t->ops->close (f, FALSE, n < 0 ? NULL : error) || n < 0)
     return FALSE;
   *size = total;
-  *sha256 = g_strdup (g_checksum_get_string (sum));
-  return TRUE;
+  return digest_hex (sum, name, sha256, error);
 }
 
 /* Appends @fd's bytes from @offset to the open target file @f. */

@@ -3,6 +3,7 @@
  * full disk, and bad input (unreadable, changing, non-UTF-8 names,
  * symlink loops). Real files, real libarchive/zstd/libsodium. */
 #include "backup-core.h"
+#include "sha256.h"
 #include "testlib.h"
 #include "tree.h"
 
@@ -619,6 +620,74 @@ test_catalogue_parse (void)
     }
 }
 
+/* The helper (libcrypto) against FIPS 180-2's examples and GLib's own
+ * SHA-256, fed in pieces of every awkward size. */
+static void
+test_sha256_digests (void)
+{
+  static const struct {
+    const char *text, *hex;
+  } known[] = {
+    { "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+    { "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+    { "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    {
+      g_autoptr (OccBackupSha256) h = occ_backup_sha256_new ();
+      occ_backup_sha256_update (h, known[i].text, strlen (known[i].text));
+      guint8 sha[OCC_BACKUP_SHA256_BYTES];
+      char hex[65];
+      g_assert_true (occ_backup_sha256_finish (h, sha));
+      occ_backup_sha256_hex (sha, hex);
+      g_assert_cmpstr (hex, ==, known[i].hex);
+      /* finished: a second finish is refused, not a digest of nothing */
+      g_assert_false (occ_backup_sha256_finish (h, sha));
+    }
+  gsize len = 3 * 1024 * 1024 + 7;
+  g_autofree guint8 *data = bk_tree_noise (42, len);
+  g_autofree char *want = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, len);
+  g_autoptr (OccBackupSha256) h = occ_backup_sha256_new ();
+  for (gsize at = 0, step = 1; at < len; at += step, step = step * 3 + 1)
+    occ_backup_sha256_update (h, data + at, MIN (step, len - at));
+  guint8 sha[OCC_BACKUP_SHA256_BYTES];
+  char hex[65];
+  g_assert_true (occ_backup_sha256_finish (h, sha));
+  occ_backup_sha256_hex (sha, hex);
+  g_assert_cmpstr (hex, ==, want);
+}
+
+/* The manifest's SHA-256 of each file is that file's, as GLib computes it. */
+static void
+test_scan_hashes (Fixture *f, gconstpointer data)
+{
+  put_text (f->tree, "etc/omnicc.conf", "[core]\nplugins=sip\n", 0644, T0);
+  put_text (f->tree, "empty", "", 0644, T0);
+  put_recording (f->tree, "rec/a.wav", 3, T0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OccBackupManifest) m = occ_backup_scan (f->tree, NULL, OCC_BACKUP_SCAN_HASH, &error);
+  g_assert_no_error (error);
+  guint files = 0;
+  for (guint i = 0; i < m->entries->len; i++)
+    {
+      const OccBackupEntry *e = g_ptr_array_index (m->entries, i);
+      if (e->type != OCC_BACKUP_ENTRY_FILE)
+        continue;
+      g_autofree char *p = g_build_filename (f->tree, e->path, NULL);
+      g_autofree char *bytes = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (p, &bytes, &len, NULL));
+      g_autofree char *want
+          = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) bytes, len);
+      char hex[65];
+      occ_backup_sha256_hex (e->sha256, hex);
+      g_assert_cmpstr (hex, ==, want);
+      files++;
+    }
+  g_assert_cmpuint (files, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -633,7 +702,9 @@ main (int argc, char **argv)
   ADD ("/backup/bad-input/non-utf8-names-and-symlink-loops-round-trip", test_odd_names);
   ADD ("/backup/restore/only-prefixes", test_only);
   ADD ("/backup/scan/root-links-walked-as-folders", test_root_links);
+  ADD ("/backup/scan/sha256-of-each-file-is-its-content's", test_scan_hashes);
   g_test_add_func ("/backup/manifest/refuses-paths-leaving-the-target", test_unsafe_manifest);
+  g_test_add_func ("/backup/sha256/known-digests-in-any-pieces", test_sha256_digests);
   g_test_add_func ("/backup/catalogue/parses-and-refuses-bad-lines", test_catalogue_parse);
   return g_test_run ();
 }
