@@ -51,6 +51,13 @@ bkp_unref (Backup *b)
   g_free (b);
 }
 
+char *
+bkp_iso_time (gint64 unix_seconds)
+{
+  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (unix_seconds);
+  return t ? g_date_time_format_iso8601 (t) : g_strdup ("?");
+}
+
 gint64
 bkp_now (void)
 {
@@ -221,7 +228,8 @@ summary (const BkWriteJob *job)
   g_variant_dict_insert (&d, "kind", "s", bkp_kind_name (m->kind));
   if (m->base_id)
     g_variant_dict_insert (&d, "base", "s", m->base_id);
-  g_variant_dict_insert (&d, "created", "x", m->created);
+  g_autofree char *created = bkp_iso_time (m->created);
+  g_variant_dict_insert (&d, "created", "s", created);
   g_variant_dict_insert (&d, "path", "s", job->result->path);
   g_variant_dict_insert (&d, "size", "t", job->result->size);
   guint stored = 0;
@@ -608,7 +616,10 @@ cmd_status (OccControlCall *call, GVariant *args, gpointer data)
                              __atomic_load_n (&b->work->write->total, __ATOMIC_RELAXED));
     }
   if (!b->work)
-    g_variant_dict_insert (&d, "next-run", "x", b->next_run);
+    {
+      g_autofree char *next = bkp_iso_time (b->next_run);
+      g_variant_dict_insert (&d, "next-run", "s", next);
+    }
   g_variant_dict_insert (&d, "archive-dir", "s", b->dir);
   if (b->last)
     g_variant_dict_insert_value (&d, "last", b->last);
@@ -639,8 +650,7 @@ cmd_list (OccControlCall *call, GVariant *args, gpointer data)
       g_variant_dict_insert (&d, "kind", "s", bkp_kind_name (c->kind));
       if (c->base_id)
         g_variant_dict_insert (&d, "base", "s", c->base_id);
-      g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (c->created);
-      g_autofree char *when = g_date_time_format_iso8601 (t);
+      g_autofree char *when = bkp_iso_time (c->created);
       g_variant_dict_insert (&d, "created", "s", when);
       g_variant_dict_insert (&d, "size", "t", c->size);
       GVariantBuilder cb;

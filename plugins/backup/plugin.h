@@ -96,6 +96,8 @@ struct _Backup {
 Backup *bkp_ref (Backup *b);
 void bkp_unref (Backup *b);
 gint64 bkp_now (void);
+/* "2027-01-31T02:30:00Z" (transfer full) */
+char *bkp_iso_time (gint64 unix_seconds);
 void bkp_publish (Backup *b, const char *type, GVariant *payload);
 /* @w: who asked (NULL: the system) */
 void bkp_audit (Backup *b, const Work *w, const char *action, const char *target,
