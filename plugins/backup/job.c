@@ -1,5 +1,6 @@
 /* See job.h. */
 #include "job.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -199,23 +200,55 @@ bk_job_prune_local (const char *dir, guint keep_days, gint64 now, GPtrArray *pru
 
 /* --- verifying ---------------------------------------------------------- */
 
+/* The archive file's size and SHA-256 against the catalogue's line. */
+static gboolean
+matches_catalogue (const char *path, const OccBackupCatalogueEntry *c, GError **error)
+{
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, error);
+  if (map == NULL)
+    return FALSE;
+  guint8 sha[OCC_BACKUP_SHA256_BYTES];
+  g_autoptr (OccBackupSha256) h = occ_backup_sha256_new ();
+  occ_backup_sha256_update (h, g_mapped_file_get_contents (map), g_mapped_file_get_length (map));
+  if (!occ_backup_sha256_finish (h, sha))
+    {
+      g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_IO, "%s: SHA-256 failed", path);
+      return FALSE;
+    }
+  if (g_mapped_file_get_length (map) != c->size || memcmp (sha, c->sha256, sizeof sha) != 0)
+    {
+      g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_MISMATCH,
+                   "%s: the catalogue and the archive disagree (size or SHA-256 of the file): "
+                   "the file was changed or replaced after it was written",
+                   path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One archive: read whole (every chunk, every file's SHA-256), then
+ * checked against its catalogue line @c (NULL: the archive is in the
+ * folder but not in the catalogue, which the report says). */
 static GVariant *
-verify_one (const char *dir, const guint8 *key, const OccBackupCatalogueEntry *c, guint *failed)
+verify_one (const char *dir, const guint8 *key, const char *id, const OccBackupCatalogueEntry *c,
+            guint *failed)
 {
   GVariantDict d;
   g_variant_dict_init (&d, NULL);
-  g_variant_dict_insert (&d, "id", "s", c->id);
-  g_autofree char *file = g_strconcat (c->id, OCC_BACKUP_SUFFIX, NULL);
+  g_variant_dict_insert (&d, "id", "s", id);
+  g_autofree char *file = g_strconcat (id, OCC_BACKUP_SUFFIX, NULL);
   g_autofree char *path = g_build_filename (dir, file, NULL);
   g_autoptr (GError) e = NULL;
   g_autoptr (OccBackupManifest) m = NULL;
   gboolean ok = occ_backup_verify (path, key, &m, &e);
-  if (ok && m->kind != c->kind)
+  if (ok && c && m->kind != c->kind)
     {
       ok = FALSE;
       g_set_error (&e, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_MISMATCH,
                    "%s: the catalogue and the archive disagree on its kind", path);
     }
+  if (ok && c)
+    ok = matches_catalogue (path, c, &e);
   g_variant_dict_insert (&d, "ok", "b", ok);
   if (ok)
     {
@@ -227,7 +260,38 @@ verify_one (const char *dir, const guint8 *key, const OccBackupCatalogueEntry *c
       g_variant_dict_insert (&d, "reason", "s", e->message);
       (*failed)++;
     }
+  if (c == NULL)
+    g_variant_dict_insert (&d, "note", "s",
+                           "in the archive folder but not in its catalogue (fetched from a "
+                           "target, or copied in by hand): verified, left as it is");
   return g_variant_dict_end (&d);
+}
+
+/* The archive IDs of the files in @dir (sorted). */
+static GPtrArray *
+archives_in (const char *dir)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      gint64 t;
+      OccBackupKind k;
+      if (name[0] == '.' || !g_str_has_suffix (name, OCC_BACKUP_SUFFIX))
+        continue;
+      g_autofree char *id = g_strndup (name, strlen (name) - strlen (OCC_BACKUP_SUFFIX));
+      if (bk_job_parse_id (id, &t, &k))
+        g_ptr_array_add (ids, g_steal_pointer (&id));
+    }
+  g_ptr_array_sort (ids, (GCompareFunc) bk_job_compare_ids);
+  return ids;
+}
+
+int
+bk_job_compare_ids (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
 void
@@ -237,31 +301,31 @@ bk_verify_job_run (BkVerifyJob *job)
   g_autoptr (GPtrArray) list = occ_backup_catalogue_load (job->dir, &job->error);
   if (list == NULL)
     return;
+  g_autoptr (GHashTable) catalogued = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < list->len; i++)
+    g_hash_table_insert (catalogued, ((OccBackupCatalogueEntry *) list->pdata[i])->id,
+                         list->pdata[i]);
+  for (guint i = 0; job->ids && job->ids[i]; i++)
+    if (!g_hash_table_contains (catalogued, job->ids[i]))
+      {
+        g_set_error (&job->error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_MISMATCH,
+                     "no archive %s in the catalogue", job->ids[i]);
+        return;
+      }
   GVariantBuilder b;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
-  guint matched = 0;
   for (guint i = 0; i < list->len; i++)
     {
       const OccBackupCatalogueEntry *c = list->pdata[i];
-      if (job->ids && !g_strv_contains ((const char *const *) job->ids, c->id))
-        continue;
-      matched++;
-      g_variant_builder_add_value (&b, verify_one (job->dir, job->key, c, &job->failed));
+      if (!job->ids || g_strv_contains ((const char *const *) job->ids, c->id))
+        g_variant_builder_add_value (&b, verify_one (job->dir, job->key, c->id, c, &job->failed));
     }
-  for (guint i = 0; job->ids && job->ids[i]; i++)
-    {
-      gboolean known = FALSE;
-      for (guint k = 0; k < list->len && !known; k++)
-        known = strcmp (((OccBackupCatalogueEntry *) list->pdata[k])->id, job->ids[i]) == 0;
-      if (!known)
-        {
-          g_variant_builder_clear (&b);
-          g_set_error (&job->error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_MISMATCH,
-                       "no archive %s in the catalogue", job->ids[i]);
-          return;
-        }
-    }
-  (void) matched;
+  /* every archive of the folder is looked at, the uncatalogued too */
+  g_autoptr (GPtrArray) present = job->ids ? NULL : archives_in (job->dir);
+  for (guint i = 0; present && i < present->len; i++)
+    if (!g_hash_table_contains (catalogued, present->pdata[i]))
+      g_variant_builder_add_value (
+          &b, verify_one (job->dir, job->key, present->pdata[i], NULL, &job->failed));
   job->report = g_variant_ref_sink (g_variant_builder_end (&b));
 }
 

@@ -17,6 +17,8 @@ void bk_job_lower_priority (void);
 /* The archive ID's time and kind ("20270101T023000Z-full"); FALSE when
  * @id is not one of ours. */
 gboolean bk_job_parse_id (const char *id, gint64 *time, OccBackupKind *kind);
+/* GCompareFunc over char** (IDs sort by time: "20270101T…"). */
+int bk_job_compare_ids (gconstpointer a, gconstpointer b);
 
 typedef struct {
   /* in */

@@ -143,12 +143,6 @@ delete_done (GVariant *result, const GError *error, gpointer data)
     target_changed (t, id, FALSE, error);
 }
 
-static int
-by_string (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 /* Which archives the target should hold: what it has plus what is here,
  * pruned by its retention. Fills t->puts (oldest first: a full before its
  * differentials) and t->deletes. */
@@ -182,7 +176,7 @@ plan_target (Target *t, const OccBackupTargetService *svc)
     if (!g_hash_table_contains (t->present, ((OccBackupCatalogueEntry *) local->pdata[i])->id))
       g_ptr_array_add (ids, ((OccBackupCatalogueEntry *) local->pdata[i])->id);
   /* IDs sort by time ("20270101T…"): a full before its differentials */
-  g_ptr_array_sort (ids, by_string);
+  g_ptr_array_sort (ids, bk_job_compare_ids);
   g_autofree BkArchive *arch = g_new0 (BkArchive, MAX (ids->len, 1u));
   for (guint i = 0; i < ids->len; i++)
     {

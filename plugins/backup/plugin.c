@@ -1,5 +1,6 @@
 /* backup: the plugin's load, schedule, backups and commands; see plugin.h. */
 #include "plugin.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -276,9 +277,8 @@ backup_finished (Backup *b, Work *w)
   if (b->last)
     g_variant_unref (b->last);
   b->last = g_variant_ref (sum);
-  g_autofree char *hex = g_malloc (65);
-  for (guint i = 0; i < 32; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", job->result->sha256[i]);
+  char hex[65];
+  occ_backup_sha256_hex (job->result->sha256, hex);
   bkp_store_write (
       b,
       "INSERT INTO backup_archive (id, kind, base_id, created_at, size, sha256, complete, "

@@ -347,6 +347,25 @@ test_catch_up_full_diff_verify_restore (void)
   g_autofree char *bad_kind = call_error (&s, "backup.run", "kind=weekly", NULL);
   g_assert_nonnull (strstr (bad_kind, "kind"));
 
+  /* a catalogue that disagrees with an archive: reported by archive */
+  g_autofree char *catalogue = g_strdup_printf ("%s/state/backup/catalogue", s.site);
+  g_autofree char *cat_text = occ_test_read (catalogue);
+  g_auto (GStrv) cat_lines = g_strsplit (cat_text, "\n", -1);
+  g_autofree char *full_line = g_strconcat ("archive ", full_id, " ", NULL);
+  for (guint i = 0; cat_lines[i]; i++)
+    if (g_str_has_prefix (cat_lines[i], full_line))
+      {
+        char *sha = strrchr (cat_lines[i], ' ') + 1;
+        memset (sha, '0', 64);
+      }
+  g_autofree char *cat_bad = g_strjoinv ("\n", cat_lines);
+  g_assert_true (g_file_set_contents (catalogue, cat_bad, -1, NULL));
+  g_autofree char *disagree = call_error (&s, "backup.verify", NULL, NULL);
+  g_assert_nonnull (strstr (disagree, "1 of 2 archives failed verification"));
+  g_assert_nonnull (strstr (disagree, "the catalogue and the archive disagree"));
+  g_assert_nonnull (strstr (disagree, full_id));
+  g_assert_true (g_file_set_contents (catalogue, cat_text, -1, NULL));
+
   /* tampering: one flipped byte in the differential */
   flip_byte (local_diff, 4000);
   g_autofree char *tampered = call_error (&s, "backup.verify", NULL, NULL);
@@ -450,6 +469,11 @@ test_restore_drill (void)
   g_autoptr (JsonNode) rep = call (&b, 0, "backup.restore", to, "at=latest", "target=nas");
   g_assert_cmpstr (member (rep, "full"), ==, first);
   g_assert_cmpstr (member (rep, "database-check"), ==, "ok");
+  /* the fetched archives are verified too, and said to be uncatalogued */
+  g_autofree char *fetched = NULL;
+  g_assert_cmpint (occ_test_cli (b.d, &fetched, NULL, "--json", "backup", "verify", NULL), ==, 0);
+  g_assert_nonnull (strstr (fetched, "not in its catalogue"));
+  g_assert_nonnull (strstr (fetched, "\"verified\":2"));
   g_assert_cmpint (occ_test_daemon_stop (b.d, SIGTERM), ==, 0);
   occ_test_daemon_free (b.d);
 
@@ -589,6 +613,58 @@ test_main_loop_answers_during_a_run (void)
   site_clear (&s);
 }
 
+/* Retention, local and on a target: of two old fulls outside the window,
+ * the newer stays (the starting state of the window), the older goes. */
+static void
+test_target_retention_prunes (void)
+{
+  Site s = { 0 };
+  site_init (&s);
+  write_site (&s, "nas", NULL, TRUE);
+  const char *old[] = { "20200101T023000Z-full", "20200115T023000Z-full" };
+  for (guint i = 0; i < G_N_ELEMENTS (old); i++)
+    {
+      g_autofree char *name = g_strconcat (old[i], ".occbk", NULL);
+      occ_test_write (s.nas, name, "an old archive");
+    }
+  /* the same two in the local folder and its catalogue (local-days) */
+  g_autofree char *local = g_build_filename (s.site, "state", "backup", NULL);
+  GString *cat = g_string_new ("omnicc-backup-catalogue 1\n");
+  for (guint i = 0; i < G_N_ELEMENTS (old); i++)
+    {
+      g_autofree char *name = g_strconcat (old[i], ".occbk", NULL);
+      occ_test_write (local, name, "an old archive");
+      g_string_append_printf (cat, "archive %s full - %d 14 %064d\n", old[i],
+                              1577845800 + (int) i * 14 * 86400, 0);
+    }
+  occ_test_write (local, "catalogue", cat->str);
+  g_string_free (cat, TRUE);
+  site_start (&s);
+  /* the newest full (an old, unreadable one) cannot be a differential's base */
+  g_autoptr (JsonNode) r = call (&s, 0, "backup.run", "kind=differential", NULL, NULL);
+  g_assert_cmpstr (member (r, "kind"), ==, "full");
+  g_assert_nonnull (strstr (member (r, "note"), "cannot be read"));
+  JsonArray *pruned = json_object_get_array_member (json_node_get_object (r), "pruned");
+  g_assert_cmpuint (json_array_get_length (pruned), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (pruned, 0), ==, old[0]);
+  g_autofree char *local_gone = g_strdup_printf ("%s/%s.occbk", local, old[0]);
+  g_assert_false (g_file_test (local_gone, G_FILE_TEST_EXISTS));
+  g_autofree char *cat_now = g_build_filename (local, "catalogue", NULL);
+  g_autofree char *cat_text = occ_test_read (cat_now);
+  g_assert_null (strstr (cat_text, old[0]));
+  g_assert_nonnull (strstr (cat_text, old[1]));
+  wait_event (&s, "backup.pruned", "\"local\"", 1);
+  wait_event (&s, "backup.pruned", "\"nas\"", 1);
+  wait_event (&s, "backup.copied", member (r, "id"), 1);
+  g_autofree char *gone = g_strdup_printf ("%s/%s.occbk", s.nas, old[0]);
+  g_autofree char *kept = g_strdup_printf ("%s/%s.occbk", s.nas, old[1]);
+  g_assert_false (g_file_test (gone, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (events_with (&s, "backup.pruned", old[1]), ==, 0);
+  g_assert_cmpuint (events_with (&s, "backup.pruned", old[0]), ==, 2); /* local, nas */
+  site_clear (&s);
+}
+
 static void
 test_bad_config (void)
 {
@@ -615,6 +691,8 @@ main (int argc, char **argv)
   g_test_add_func ("/backup-plugin/targets/down-announced-then-copied", test_target_down_then_up);
   g_test_add_func ("/backup-plugin/drill/second-site-restores-and-starts", test_restore_drill);
   g_test_add_func ("/backup-plugin/config/bad-key-refused", test_bad_config);
+  g_test_add_func ("/backup-plugin/targets/retention-prunes-old-archives",
+                   test_target_retention_prunes);
   g_test_add_func ("/backup-plugin/postgres/dump-restored-into-a-new-database",
                    test_postgres_dump_restored_into_new_database);
   g_test_add_func ("/backup-plugin/run/main-loop-answers-during-a-run",
