@@ -48,6 +48,50 @@ seed_plugins_d (const char *demo_dir, const char *state_dir, GError **error)
   return TRUE;
 }
 
+/* The demo's backups: on the first run a key (32 random bytes, mode 0600)
+ * beside the site and plugins.d/backup.conf saving the site's config
+ * folder; the archives go to the state folder's backup/. */
+static gboolean
+seed_backup (const char *state_dir, GError **error)
+{
+  g_autofree char *conf = g_build_filename (state_dir, "plugins.d", "backup.conf", NULL);
+  g_autofree char *key = g_build_filename (state_dir, "backup.key", NULL);
+  if (g_file_test (conf, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (!g_file_test (key, G_FILE_TEST_EXISTS))
+    {
+      guint8 bytes[32];
+      int in = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
+      gboolean got = in >= 0 && read (in, bytes, sizeof bytes) == (ssize_t) sizeof bytes;
+      if (in >= 0)
+        close (in);
+      int out = got ? g_open (key, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
+      gboolean wrote = out >= 0 && write (out, bytes, sizeof bytes) == (ssize_t) sizeof bytes;
+      if (out >= 0)
+        close (out);
+      memset (bytes, 0, sizeof bytes);
+      if (!wrote)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot write the backup key %s",
+                       key);
+          return FALSE;
+        }
+    }
+  g_autofree char *text
+      = g_strdup_printf ("# The demo site's backups (written by omnicc run, with backup.key): the\n"
+                         "# site's config folder and its store, a full now and nightly at 02:30,\n"
+                         "# kept in data/backup. See docs/admin-guide.md, \"Backups\".\n"
+                         "[backup]\n"
+                         "key-file=%s\n"
+                         "exclude=config/data;config/control.sock;config/backup.key;"
+                         "config/demo-agent-password;config/*.log\n"
+                         "\n"
+                         "[source config]\n"
+                         "path=%s\n",
+                         key, state_dir);
+  return g_file_set_contents (conf, text, -1, error);
+}
+
 /* Writes <state>/omnicc.conf: the demo's template on first run; on later
  * runs only the path keys are refreshed, so what the admin enabled stays. */
 static char *
@@ -74,7 +118,8 @@ prepare_config (const char *state_dir, GError **error)
   /* the demo's socket belongs to whoever runs it */
   struct group *gr = getgrgid (getgid ());
   g_key_file_set_string (kf, "core", "control-group", gr ? gr->gr_name : "");
-  if (g_mkdir_with_parents (data, 0750) != 0 || !seed_plugins_d (demo_dir, state_dir, error))
+  if (g_mkdir_with_parents (data, 0750) != 0 || !seed_plugins_d (demo_dir, state_dir, error)
+      || !seed_backup (state_dir, error))
     return NULL;
   if (!g_key_file_save_to_file (kf, conf, error))
     return NULL;
@@ -272,6 +317,13 @@ print_banner (const char *sock, const char *conf, const char *state_dir)
              agent_password);
   else
     g_print ("  SIP phones:      none: the sip and media plugins are not loaded.\n");
+  g_autoptr (JsonNode) backups = c ? occ_client_call (c, "backup.status", NULL, &code, NULL) : NULL;
+  if (backups && JSON_NODE_HOLDS_OBJECT (backups))
+    g_print ("  backups:         omnicc backup list | omnicc backup run | omnicc backup verify\n"
+             "                   (archives in %s, key %s/backup.key)\n",
+             json_object_get_string_member_with_default (json_node_get_object (backups),
+                                                         "archive-dir", "?"),
+             state_dir);
   g_print ("\nIn another terminal:  omnicc plugin list | omnicc status | omnicc events --follow\n");
   g_print ("Stop with Ctrl-C.\n\n");
   fflush (stdout);
