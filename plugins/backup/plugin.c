@@ -270,6 +270,10 @@ backup_finished (Backup *b, Work *w)
       bkp_audit (b, w, "backup.run", run_name (job->want), OCC_AUDIT_FAILURE,
                  g_variant_new_parsed ("{'reason': <%s>}", job->error->message));
       bkp_answer_error (w, job->error);
+      /* the schedule tries again, but not at once: a store or a disk
+       * that failed is not back a second later */
+      if (strcmp (w->trigger, "schedule") == 0)
+        b->retry_after = bkp_now () + b->retry_seconds;
       return;
     }
   const OccBackupManifest *m = job->result->manifest;
@@ -583,11 +587,17 @@ schedule (Backup *b)
                              c->kind == OCC_BACKUP_FULL ? BK_RUN_FULL : BK_RUN_DIFFERENTIAL };
         }
       BkRunKind due = bk_schedule_due (b->policy, runs, list->len, now, &next);
+      if (due != BK_RUN_NONE && now < b->retry_after)
+        {
+          due = BK_RUN_NONE;
+          next = b->retry_after;
+        }
       if (due != BK_RUN_NONE && b->work == NULL && !start_backup (b, due, "schedule", NULL, &e))
         {
           g_warning ("backup: the scheduled run did not start: %s", e->message);
           bkp_publish (b, EV_FAILED, g_variant_new ("(ss)", run_name (due), e->message));
-          next = now + 600;
+          b->retry_after = now + b->retry_seconds;
+          next = b->retry_after;
         }
       if (b->work)
         return; /* looked at again when it ends */

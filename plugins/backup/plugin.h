@@ -91,6 +91,7 @@ struct _Backup {
   gint64 next_run;
   GVariant *last; /* the last backup's summary */
   gboolean holding;
+  gint64 retry_after; /* a failed scheduled run: not again before (s) */
 };
 
 Backup *bkp_ref (Backup *b);

@@ -35,7 +35,8 @@ struct _PgBackup {
   GString *err;
   GSource *child_source;
   GSource *err_source;
-  GError *error; /* from the fsync worker */
+  GError *error;    /* from the fsync worker */
+  gboolean waiting; /* asked for before the schema was migrated */
 };
 
 static void
@@ -172,6 +173,8 @@ attach (PgStore *s, GSource *source)
   return source;
 }
 
+static void spawn_dump (PgBackup *b);
+
 void
 pg_backup_start (PgStore *s, const char *path, OccStoreCallback done, gpointer user_data)
 {
@@ -184,7 +187,48 @@ pg_backup_start (PgStore *s, const char *path, OccStoreCallback done, gpointer u
   b->err_fd = -1;
   b->err = g_string_new (NULL);
   g_ptr_array_add (s->backups, b);
+  /* a dump taken while the schema is being migrated would be a dump of
+   * half a schema: it waits for pg_backup_migrated() */
+  if (!s->migrated)
+    {
+      b->waiting = TRUE;
+      return;
+    }
+  spawn_dump (b);
+}
 
+void
+pg_backup_migrated (PgStore *s)
+{
+  for (guint i = s->backups->len; i > 0; i--)
+    {
+      PgBackup *b = g_ptr_array_index (s->backups, i - 1);
+      if (b->waiting)
+        {
+          b->waiting = FALSE;
+          spawn_dump (b);
+        }
+    }
+}
+
+void
+pg_backup_fail_waiting (PgStore *s, const GError *error)
+{
+  for (guint i = s->backups->len; i > 0; i--)
+    {
+      PgBackup *b = g_ptr_array_index (s->backups, i - 1);
+      if (b->waiting)
+        finish (b, g_error_copy (error));
+    }
+}
+
+static void
+spawn_dump (PgBackup *b)
+{
+  PgStore *s = b->store;
+  OccStoreCallback done = b->done;
+  gpointer user_data = b->user_data;
+  const char *path = b->path;
   g_autofree char *password = NULL;
   g_autofree char *conninfo = pg_conninfo_without_password (s->cfg.dsn, &password);
   g_autofree char *file = g_strdup_printf ("--file=%s", b->tmp);
@@ -222,6 +266,9 @@ pg_backup_start (PgStore *s, const char *path, OccStoreCallback done, gpointer u
 void
 pg_backup_shutdown (PgStore *s)
 {
+  g_autoptr (GError) never = g_error_new (OCC_STORE_ERROR, OCC_STORE_ERROR_UNAVAILABLE,
+                                          "store stopping: the backup never started");
+  pg_backup_fail_waiting (s, never);
   /* those in the fsync worker finish through pg_worker_join_all() */
   for (guint i = s->backups->len; i > 0; i--)
     {

@@ -300,6 +300,10 @@ void pg_stream_abort (PgConn *c, const GError *error);
 /* --- backups (backup.c) --------------------------------------------------- */
 
 void pg_backup_start (PgStore *s, const char *path, OccStoreCallback done, gpointer user_data);
+/* The schema is migrated: the backups asked for before start now. */
+void pg_backup_migrated (PgStore *s);
+/* Fails the backups still waiting for the schema (transfer none). */
+void pg_backup_fail_waiting (PgStore *s, const GError *error);
 /* Unload: kills pg_dump, fails every backup with "store stopping". */
 void pg_backup_shutdown (PgStore *s);
 

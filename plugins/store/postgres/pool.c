@@ -274,6 +274,7 @@ pg_pool_migrated (PgStore *s, guint version)
       if (c->state == PG_CONN_PARKED)
         pg_conn_set_ready (c);
     }
+  pg_backup_migrated (s);
 }
 
 static void
@@ -310,6 +311,7 @@ pg_pool_fatal (PgStore *s, GError *error)
   s->state = PG_STATE_FAILED;
   pg_pool_publish_state (s);
   fail_waiting (s, error);
+  pg_backup_fail_waiting (s, error);
   occ_plugin_request_stop (s->plugin, 1, error->message);
 }
 

@@ -665,6 +665,29 @@ test_target_retention_prunes (void)
   site_clear (&s);
 }
 
+/* A scheduled run that fails (here the store's copy cannot be written)
+ * is announced and retried after retry-seconds, not at once in a loop. */
+static void
+test_failed_run_not_retried_at_once (void)
+{
+  Site s = { 0 };
+  site_init (&s);
+  write_site (&s, "", "retry-seconds=3600\n", FALSE);
+  /* where the store's copy goes, a folder the copy cannot replace */
+  g_autofree char *blocker
+      = g_build_filename (s.site, "state", "backup-root", "database", "store.sqlite", "x", NULL);
+  occ_test_write (s.site, "state/backup-root/database/store.sqlite/x", "in the way");
+  site_start (&s);
+  wait_event (&s, "backup.failed", "database could not be copied", 1);
+  g_usleep (3 * G_USEC_PER_SEC);
+  wait_event (&s, "backup.failed", NULL, 1);
+  g_assert_cmpuint (events_with (&s, "backup.failed", NULL), ==, 1);
+  g_autoptr (JsonNode) st = call (&s, 0, "backup.status", NULL, NULL, NULL);
+  g_assert_cmpstr (member (st, "state"), ==, "idle");
+  g_assert_true (g_file_test (blocker, G_FILE_TEST_EXISTS));
+  site_clear (&s);
+}
+
 static void
 test_bad_config (void)
 {
@@ -691,6 +714,8 @@ main (int argc, char **argv)
   g_test_add_func ("/backup-plugin/targets/down-announced-then-copied", test_target_down_then_up);
   g_test_add_func ("/backup-plugin/drill/second-site-restores-and-starts", test_restore_drill);
   g_test_add_func ("/backup-plugin/config/bad-key-refused", test_bad_config);
+  g_test_add_func ("/backup-plugin/run/failed-scheduled-run-waits-before-retrying",
+                   test_failed_run_not_retried_at_once);
   g_test_add_func ("/backup-plugin/targets/retention-prunes-old-archives",
                    test_target_retention_prunes);
   g_test_add_func ("/backup-plugin/postgres/dump-restored-into-a-new-database",

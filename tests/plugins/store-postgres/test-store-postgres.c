@@ -536,6 +536,29 @@ test_backup_is_restorable (void)
   occ_test_rmtree (dir);
 }
 
+/* A backup asked for at once, while the new database is still being
+ * migrated, waits for the migrations: the dump holds the whole schema. */
+static void
+test_backup_waits_for_the_schema (void)
+{
+  if (pgt_skip_without_server ())
+    return;
+  g_autofree char *dsn = pgt_create_database ();
+  g_autoptr (PgtNode) n = node_for (dsn, NULL);
+  g_autofree char *dir = occ_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "early.dump", NULL);
+  g_autoptr (PgtReply) r = g_new0 (PgtReply, 1);
+  n->store->backup (n->store, path, pgt_reply_cb, r);
+  pgt_reply_wait (r, 60000);
+  g_assert_no_error (r->error);
+  const char *argv[] = { "/usr/bin/pg_restore", "--list", path, NULL };
+  g_autofree char *out = NULL;
+  g_assert_cmpint (occ_test_run (argv, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "TABLE public schema_version"));
+  g_assert_nonnull (strstr (out, "TABLE public backup_archive")); /* the last migration's */
+  occ_test_rmtree (dir);
+}
+
 static void
 append_line (const char *line, gpointer data)
 {
@@ -611,6 +634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store-postgres/stream/rows-in-bounded-batches",
                    test_stream_in_bounded_batches);
   g_test_add_func ("/store-postgres/backup/restorable-by-pg-restore", test_backup_is_restorable);
+  g_test_add_func ("/store-postgres/backup/waits-for-the-schema", test_backup_waits_for_the_schema);
   g_test_add_func ("/store-postgres/control/status", test_status_command);
   g_test_add_func ("/store-postgres/stop/waits-for-work-in-flight",
                    test_stop_waits_for_work_in_flight);
