@@ -543,6 +543,8 @@ abandon (DialerEngine *e, Call *call, gboolean message, gint64 now)
   *until = now + e->s.abandon_guard_s * G_USEC_PER_SEC;
   g_hash_table_insert (e->guard, g_strdup (call->number), until);
   c->last = OCC_DIALER_ABANDONED;
+  if (call->agent && call->agent->state == OCC_DIALER_AGENT_RESERVED)
+    agent_set (e, call->agent, OCC_DIALER_AGENT_FREE, now);
   call_forget (e, call);
   schedule_retry (e, c, OCC_DIALER_ABANDONED, now);
   observe (e, OCC_DIALER_ABANDONED, dialed, answered, now);
