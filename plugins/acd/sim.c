@@ -13,6 +13,9 @@
 #include "context.h"
 #include "loader.h"
 #include "registry.h"
+#ifdef OCC_SIM_CAMPAIGN
+#include "sim-campaign.h"
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -799,6 +802,7 @@ typedef struct {
   gint64 seed;       /* -1: the scenario's */
   gint replications; /* 0: the scenario's */
   gboolean json;
+  const char *mode; /* campaign mode: the one pacing to run */
 } Options;
 
 /* The closed forms, when the scenario is one they describe: one queue,
@@ -946,10 +950,11 @@ static void
 usage (void)
 {
   g_printerr (
-      "usage: omnicc-sim [--strategy-dir DIR]… [--seed N] [--replications N] [--json] [--verbose]\n"
-      "                  SCENARIO\n"
+      "usage: omnicc-sim [--strategy-dir DIR]… [--pacing-dir DIR]… [--seed N] [--replications N]\n"
+      "                  [--mode PACING] [--json] [--verbose] SCENARIO\n"
       "Simulates the queues of SCENARIO (see omnicc-sim(1)) with the real ACD engine and\n"
-      "strategy plugins (default folder: " OCC_PLUGINDIR ").\n");
+      "strategy plugins, or, when it has a [campaign], an outbound shift with the real\n"
+      "dialer engine and pacing plugins (default folder: " OCC_PLUGINDIR ").\n");
 }
 
 int
@@ -960,8 +965,11 @@ main (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       const char *a = argv[i];
-      if (strcmp (a, "--strategy-dir") == 0 && i + 1 < argc && opt.n_dirs < 16)
+      if ((strcmp (a, "--strategy-dir") == 0 || strcmp (a, "--pacing-dir") == 0) && i + 1 < argc
+          && opt.n_dirs < 16)
         opt.strategy_dirs[opt.n_dirs++] = argv[++i];
+      else if (strcmp (a, "--mode") == 0 && i + 1 < argc)
+        opt.mode = argv[++i];
       else if (strcmp (a, "--seed") == 0 && i + 1 < argc)
         opt.seed = g_ascii_strtoll (argv[++i], NULL, 10);
       else if (strcmp (a, "--replications") == 0 && i + 1 < argc)
@@ -994,6 +1002,15 @@ main (int argc, char **argv)
   g_autoptr (OccContext) ctx = occ_context_new (NULL);
   occ_loader_scan (ctx->loader, opt.strategy_dirs);
   g_autoptr (GError) error = NULL;
+#ifdef OCC_SIM_CAMPAIGN
+  g_autoptr (GKeyFile) peek = g_key_file_new ();
+  if (g_key_file_load_from_file (peek, path, G_KEY_FILE_NONE, NULL) && sim_campaign_is (peek))
+    {
+      int rc = sim_campaign_main (peek, path, ctx, opt.seed, opt.replications, opt.json, opt.mode);
+      occ_loader_unload_all (ctx->loader);
+      return rc;
+    }
+#endif
   g_autoptr (Scenario) sc = scenario_load (path, ctx, &error);
   if (sc == NULL)
     {
