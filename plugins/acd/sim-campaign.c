@@ -12,6 +12,7 @@
 #include "../dialer/engine.h" /* the dialer's, not the ACD's */
 #include "loader.h"
 #include "registry.h"
+#include "sim-keys.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -405,17 +406,7 @@ static gboolean
 number (const Campaign *c, const char *group, const char *key, double fallback, double min,
         double max, double *out, GError **error)
 {
-  g_autofree char *v = g_key_file_get_value (c->file, group, key, NULL);
-  *out = fallback;
-  if (v == NULL)
-    return TRUE;
-  char *end = NULL;
-  *out = g_ascii_strtod (g_strstrip (v), &end);
-  if (*v != '\0' && *end == '\0' && *out >= min && *out <= max)
-    return TRUE;
-  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-               "%s: [%s] %s: must be a number from %g to %g", c->path, group, key, min, max);
-  return FALSE;
+  return sim_key_number (c->file, c->path, group, key, fallback, min, max, out, error);
 }
 
 static gboolean

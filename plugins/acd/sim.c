@@ -13,6 +13,7 @@
 #include "context.h"
 #include "loader.h"
 #include "registry.h"
+#include "sim-keys.h"
 #ifdef OCC_SIM_CAMPAIGN
 #include "sim-campaign.h"
 #endif
@@ -522,23 +523,7 @@ static gboolean
 number (const Scenario *sc, const char *group, const char *key, double fallback, double min,
         double max, double *out, GError **error)
 {
-  g_autofree char *v = g_key_file_get_value (sc->file, group, key, NULL);
-  if (v == NULL)
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  char *end = NULL;
-  double d = g_ascii_strtod (g_strstrip (v), &end);
-  if (*v == '\0' || *end != '\0' || !isfinite (d))
-    return scenario_error (error, sc, group, key, "not a number");
-  if (d < min || d > max)
-    {
-      g_autofree char *why = g_strdup_printf ("must be between %g and %g", min, max);
-      return scenario_error (error, sc, group, key, why);
-    }
-  *out = d;
-  return TRUE;
+  return sim_key_number (sc->file, sc->path, group, key, fallback, min, max, out, error);
 }
 
 /* "name:level;…" into names and levels. */

@@ -60,24 +60,30 @@ window_at (DialerFigures *f, GArray *windows, gint64 len, gint64 now)
   return &g_array_index (windows, DialerWindowFigures, i);
 }
 
+/* One live answer or abandon at @now, in every window. */
+static void
+count (DialerFigures *f, gboolean abandon, gint64 now)
+{
+  dialer_figures_start (f, now);
+  g_array_append_val (abandon ? f->abandon_times : f->answer_times, now);
+  DialerWindowFigures *day = window_at (f, f->days, DAY_US, now);
+  DialerWindowFigures *month = window_at (f, f->months, 30 * DAY_US, now);
+  if (abandon)
+    f->abandons++, day->abandons++, month->abandons++;
+  else
+    f->answers++, day->answers++, month->answers++;
+}
+
 void
 dialer_figures_answer (DialerFigures *f, gint64 now)
 {
-  dialer_figures_start (f, now);
-  f->answers++;
-  g_array_append_val (f->answer_times, now);
-  window_at (f, f->days, DAY_US, now)->answers++;
-  window_at (f, f->months, 30 * DAY_US, now)->answers++;
+  count (f, FALSE, now);
 }
 
 void
 dialer_figures_abandon (DialerFigures *f, gint64 now)
 {
-  dialer_figures_start (f, now);
-  f->abandons++;
-  g_array_append_val (f->abandon_times, now);
-  window_at (f, f->days, DAY_US, now)->abandons++;
-  window_at (f, f->months, 30 * DAY_US, now)->abandons++;
+  count (f, TRUE, now);
 }
 
 /* How many of @times (ascending) are after @since; moves *head past the

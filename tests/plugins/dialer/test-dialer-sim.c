@@ -27,6 +27,7 @@ simulate (guint seed, const char *extra, char **err)
   g_autofree char *path = g_build_filename (dir, "campaign.conf", NULL);
   const char *const argv[] = { OMNICC_SIM_PATH, "--pacing-dir", PACING_DIR, "--json", path, NULL };
   char *out = NULL;
+  g_clear_pointer (err, g_free); /* a caller may run several with one */
   int rc = occ_test_run (argv, &out, err);
   occ_test_rmtree (dir);
   if (rc != 0)
@@ -89,7 +90,7 @@ test_bad_scenarios (void)
     const char *extra, *expect;
   } cases[] = {
     { "[subscribers]\nanswer-rate=0.9\n", "[subscribers] answer-rate + busy-rate" },
-    { "[agents]\ncount=0\n", "[agents] count: must be a number" },
+    { "[agents]\ncount=0\n", "[agents] count: must be between 1 and 10000" },
     { "[campaign]\nring-timeout=5\n", "[campaign] ring-timeout: must be at least 15 s" },
     { "[campaign]\nwindow=20:00-08:00\n", "[campaign] window: is empty" },
   };
