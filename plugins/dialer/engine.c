@@ -2,88 +2,14 @@
  * "due" (dialable now, in serving order) and "waiting" (by the time they
  * come due: retries, call-backs, guards). Calls carry one deadline each
  * (setup, ring time-out, information message); the books the compliance
- * report and the pacing read are kept as the events come. */
-#include "engine.h"
-#include "figures.h"
+ * report and the pacing read are kept as the events come (calls.c: what
+ * happens to a call once started). */
+#include "engine-private.h"
 
-#include <math.h>
 #include <string.h>
 
-#define MAX_NUMBERS 32
-
-typedef struct _Agent Agent;
-typedef struct _Call Call;
-
-typedef struct {
-  char *id;
-  char **numbers;
-  guint n_numbers;
-  guint32 bad; /* numbers found wrong or on the do-not-call list */
-  guint next_number;
-  gint priority;
-  guint64 seq;
-  gint64 callback_at; /* > 0: a call-back, served first at that time */
-  gint64 next_at;
-  guint attempts, callbacks;
-  guint retries[OCC_DIALER_N_OUTCOMES];
-  DialerContactState state;
-  OccDialerOutcome last;
-  gint disposition;
-  const char *done_why;
-  const char *last_number;
-  GSequenceIter *iter; /* in due or waiting */
-  Agent *agent;        /* previewing it */
-} Contact;
-
-typedef enum { CALL_DIALING, CALL_RINGING, CALL_WAITING, CALL_CONNECTED } CallState;
-
-struct _Call {
-  guint64 id;
-  Contact *contact;
-  const char *number;
-  Agent *agent; /* reserved for it (preview), then connected */
-  CallState state;
-  gint64 dialed, ringing, answered, connected, deadline;
-};
-
-struct _Agent {
-  char *login;
-  OccDialerAgentState state;
-  gint64 since, handle_start;
-  guint handled;
-  Call *call;
-  Contact *preview;
-};
-
-struct _DialerEngine {
-  DialerSettings s;
-  const OccDialerPacing *pacing;
-  gpointer pstate;
-  GRand *rand;
-  GHashTable *contacts; /* id → Contact* (owner) */
-  GSequence *due, *waiting;
-  GHashTable *calls; /* &id → Call* (owner) */
-  guint64 next_call, next_seq;
-  GHashTable *agents; /* login → Agent* (owner) */
-  GPtrArray *agent_order;
-  GHashTable *dnc;   /* numbers marked do-not-call by dispositions */
-  GHashTable *guard; /* number → gint64* abandoned-guard end */
-  DialerDncFunc dnc_func;
-  gpointer dnc_data;
-  DialerComplainFunc complain;
-  gpointer complain_data;
-  GArray *actions;
-  gboolean paused;
-  guint dialing, ringing, waiting_calls;
-  DialerFigures fig;
-  GArray *ctx_agents; /* OccDialerAgent, rebuilt for each decision */
-  GArray *picks;
-};
-
-static void complain (DialerEngine *e, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-complain (DialerEngine *e, const char *fmt, ...)
+void
+engine_complain (DialerEngine *e, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -131,16 +57,16 @@ unlist (Contact *c)
   c->iter = NULL;
 }
 
-static void
-make_due (DialerEngine *e, Contact *c)
+void
+engine_make_due (DialerEngine *e, Contact *c)
 {
   unlist (c);
   c->state = DIALER_CONTACT_DUE;
   c->iter = g_sequence_insert_sorted (e->due, c, due_cmp, NULL);
 }
 
-static void
-make_waiting (DialerEngine *e, Contact *c, gint64 at)
+void
+engine_make_waiting (DialerEngine *e, Contact *c, gint64 at)
 {
   unlist (c);
   c->state = DIALER_CONTACT_WAITING;
@@ -148,8 +74,8 @@ make_waiting (DialerEngine *e, Contact *c, gint64 at)
   c->iter = g_sequence_insert_sorted (e->waiting, c, waiting_cmp, NULL);
 }
 
-static void
-make_done (Contact *c, const char *why)
+void
+engine_make_done (Contact *c, const char *why)
 {
   unlist (c);
   c->state = DIALER_CONTACT_DONE;
@@ -285,16 +211,16 @@ dialer_engine_add_contact (DialerEngine *e, const DialerContactSpec *spec, gint6
   c->disposition = -1;
   g_hash_table_insert (e->contacts, c->id, c);
   if (c->callback_at > now)
-    make_waiting (e, c, c->callback_at);
+    engine_make_waiting (e, c, c->callback_at);
   else
-    make_due (e, c);
+    engine_make_due (e, c);
   return TRUE;
 }
 
 /* --- agents -------------------------------------------------------------------------------- */
 
-static void
-agent_set (DialerEngine *e, Agent *a, OccDialerAgentState state, gint64 now)
+void
+engine_agent_set (DialerEngine *e, Agent *a, OccDialerAgentState state, gint64 now)
 {
   if (state == OCC_DIALER_AGENT_FREE && a->handle_start)
     {
@@ -318,7 +244,7 @@ dialer_engine_agent_state (DialerEngine *e, const char *login, OccDialerAgentSta
   if (a == NULL)
     {
       if (state != OCC_DIALER_AGENT_FREE)
-        return complain (e, "agent %s: unknown until it is free", login), FALSE;
+        return engine_complain (e, "agent %s: unknown until it is free", login), FALSE;
       a = g_new0 (Agent, 1);
       a->login = g_strdup (login);
       a->state = OCC_DIALER_AGENT_LOGGED_OUT;
@@ -326,26 +252,27 @@ dialer_engine_agent_state (DialerEngine *e, const char *login, OccDialerAgentSta
       g_ptr_array_add (e->agent_order, a);
     }
   if (state == OCC_DIALER_AGENT_RESERVED)
-    return complain (e, "agent %s: only the engine reserves agents", login), FALSE;
+    return engine_complain (e, "agent %s: only the engine reserves agents", login), FALSE;
   if (a->state == OCC_DIALER_AGENT_RESERVED && state != OCC_DIALER_AGENT_LOGGED_OUT)
-    return complain (e, "agent %s: reserved for a record", login), FALSE;
+    return engine_complain (e, "agent %s: reserved for a record", login), FALSE;
   if (a->preview)
     {
       /* logged out while previewing: the record is served again */
-      make_due (e, a->preview);
+      engine_make_due (e, a->preview);
       a->preview->agent = NULL;
       a->preview = NULL;
     }
   if (a->call && a->call->agent == a && a->call->state != CALL_CONNECTED)
     a->call->agent = NULL; /* its own call goes on without it (the ACD may take it) */
-  agent_set (e, a, state, now);
+  engine_agent_set (e, a, state, now);
   return TRUE;
 }
 
 /* --- actions ------------------------------------------------------------------------------- */
 
-static void
-emit (DialerEngine *e, DialerActionType type, Call *call, Contact *c, const char *number, Agent *a)
+void
+engine_emit (DialerEngine *e, DialerActionType type, Call *call, Contact *c, const char *number,
+             Agent *a)
 {
   DialerAction act = { .type = type,
                        .call = call ? call->id : 0,
@@ -372,8 +299,8 @@ guard_end (DialerEngine *e, const char *number)
 /* The number to dial for @c now: not wrong, not do-not-call, not in its
  * abandon guard (unless @reserved). -1 when none; *retry_at is then when
  * a guarded one frees up (0: none will). */
-static int
-pick_number (DialerEngine *e, Contact *c, gboolean reserved, gint64 now, gint64 *retry_at)
+int
+engine_pick_number (DialerEngine *e, Contact *c, gboolean reserved, gint64 now, gint64 *retry_at)
 {
   *retry_at = 0;
   for (guint i = 0; i < c->n_numbers; i++)
@@ -407,30 +334,30 @@ take_next (DialerEngine *e, gboolean reserved, gint64 now, int *number)
     {
       Contact *c = g_sequence_get (g_sequence_get_begin_iter (e->due));
       gint64 retry_at;
-      *number = pick_number (e, c, reserved, now, &retry_at);
+      *number = engine_pick_number (e, c, reserved, now, &retry_at);
       if (*number >= 0)
         {
           unlist (c);
           return c;
         }
       if (retry_at)
-        make_waiting (e, c, retry_at);
+        engine_make_waiting (e, c, retry_at);
       else
-        make_done (c, "no-number");
+        engine_make_done (c, "no-number");
     }
   return NULL;
 }
 
-static Call *
-dial (DialerEngine *e, Contact *c, int number, Agent *agent, gint64 now)
+Call *
+engine_dial (DialerEngine *e, Contact *c, int number, Agent *agent, gint64 now)
 {
   const char *n = c->numbers[number];
   /* the last gate: whatever led here, these are never dialed */
   if (!dialer_settings_in_window (&e->s, now) || is_dnc (e, n)
       || (agent == NULL && guard_end (e, n) > now))
     {
-      complain (e, "contact %s: %s refused at the last gate", c->id, n);
-      make_due (e, c);
+      engine_complain (e, "contact %s: %s refused at the last gate", c->id, n);
+      engine_make_due (e, c);
       return NULL;
     }
   Call *call = g_new0 (Call, 1);
@@ -456,288 +383,14 @@ dial (DialerEngine *e, Contact *c, int number, Agent *agent, gint64 now)
   e->fig.calls_outside_window += !dialer_settings_in_window (&e->s, call->dialed);
   e->fig.dnc_hits += is_dnc (e, call->number);
   e->fig.guard_breaches += agent == NULL && guard_end (e, call->number) > call->dialed;
-  emit (e, DIALER_ACTION_DIAL, call, c, n, agent);
+  engine_emit (e, DIALER_ACTION_DIAL, call, c, n, agent);
   return call;
-}
-
-/* --- outcomes ------------------------------------------------------------------------------ */
-
-static void build_context (DialerEngine *e, gint64 now, OccDialerPacingContext *ctx);
-
-/* The retry rules: when may @c be tried again after @o? */
-static void
-schedule_retry (DialerEngine *e, Contact *c, OccDialerOutcome o, gint64 now)
-{
-  const DialerRetry *rule = &e->s.retry[o];
-  if (o != OCC_DIALER_SKIPPED && c->attempts >= e->s.max_attempts + c->callbacks)
-    make_done (c, "attempts");
-  else if (c->retries[o] >= rule->max)
-    make_done (c, "retries");
-  else
-    {
-      c->retries[o]++;
-      make_waiting (e, c, now + rule->delay_s * G_USEC_PER_SEC);
-    }
-}
-
-static void
-observe (DialerEngine *e, OccDialerOutcome o, gint64 dialed, gint64 answered, gint64 now)
-{
-  if (!e->pacing->observe)
-    return;
-  OccDialerPacingContext ctx;
-  build_context (e, now, &ctx);
-  OccDialerResult r = { .outcome = o, .dialed = dialed, .answered = answered, .at = now };
-  e->pacing->observe (&ctx, &r);
-}
-
-static void
-call_forget (DialerEngine *e, Call *call)
-{
-  if (call->state == CALL_DIALING)
-    e->dialing--;
-  else if (call->state == CALL_RINGING)
-    e->ringing--;
-  else if (call->state == CALL_WAITING)
-    e->waiting_calls--;
-  if (call->agent && call->agent->call == call)
-    call->agent->call = NULL;
-  g_hash_table_remove (e->calls, &call->id);
-}
-
-/* A call that was not answered is over. */
-static void
-not_answered (DialerEngine *e, Call *call, OccDialerOutcome o, gint64 now)
-{
-  Contact *c = call->contact;
-  gint64 dialed = call->dialed;
-  Agent *a = call->agent;
-  e->fig.finished++;
-  e->fig.outcomes[o]++;
-  dialer_stat_add (&e->fig.other_delay, (double) (now - dialed) / G_USEC_PER_SEC);
-  c->last = o;
-  call_forget (e, call);
-  if (a && a->state == OCC_DIALER_AGENT_RESERVED)
-    agent_set (e, a, OCC_DIALER_AGENT_FREE, now);
-  schedule_retry (e, c, o, now);
-  observe (e, o, dialed, 0, now);
-}
-
-/* An answered call found no agent in time: the message, then hang up. */
-static void
-abandon (DialerEngine *e, Call *call, gboolean message, gint64 now)
-{
-  Contact *c = call->contact;
-  gint64 dialed = call->dialed, answered = call->answered;
-  e->fig.outcomes[OCC_DIALER_ABANDONED]++;
-  dialer_figures_abandon (&e->fig, now);
-  if (message)
-    {
-      double delay = (double) (now - answered) / G_USEC_PER_SEC;
-      e->fig.info_messages++;
-      e->fig.info_delay_sum += delay;
-      e->fig.info_delay_max = MAX (e->fig.info_delay_max, delay);
-      emit (e, DIALER_ACTION_ABANDON, call, c, call->number, NULL);
-    }
-  gint64 *until = g_new (gint64, 1);
-  *until = now + e->s.abandon_guard_s * G_USEC_PER_SEC;
-  g_hash_table_insert (e->guard, g_strdup (call->number), until);
-  c->last = OCC_DIALER_ABANDONED;
-  if (call->agent && call->agent->state == OCC_DIALER_AGENT_RESERVED)
-    agent_set (e, call->agent, OCC_DIALER_AGENT_FREE, now);
-  call_forget (e, call);
-  schedule_retry (e, c, OCC_DIALER_ABANDONED, now);
-  observe (e, OCC_DIALER_ABANDONED, dialed, answered, now);
-}
-
-static Call *
-find_call (DialerEngine *e, guint64 id)
-{
-  Call *call = g_hash_table_lookup (e->calls, &id);
-  if (call == NULL)
-    complain (e, "call %" G_GUINT64_FORMAT ": unknown", id);
-  return call;
-}
-
-gboolean
-dialer_engine_call_ringing (DialerEngine *e, guint64 id, gint64 now)
-{
-  Call *call = find_call (e, id);
-  if (call == NULL || call->state != CALL_DIALING)
-    return FALSE;
-  e->dialing--;
-  e->ringing++;
-  call->state = CALL_RINGING;
-  call->ringing = now;
-  call->deadline = now + (gint64) e->s.ring_timeout_s * G_USEC_PER_SEC;
-  return TRUE;
-}
-
-gboolean
-dialer_engine_call_result (DialerEngine *e, guint64 id, OccDialerOutcome o, gint64 now)
-{
-  Call *call = find_call (e, id);
-  if (call == NULL || call->state > CALL_RINGING || o == OCC_DIALER_ABANDONED
-      || o >= OCC_DIALER_SKIPPED)
-    return FALSE;
-  if (o != OCC_DIALER_ANSWERED)
-    {
-      not_answered (e, call, o, now);
-      return TRUE;
-    }
-  if (call->state == CALL_DIALING)
-    e->dialing--;
-  else
-    e->ringing--;
-  e->waiting_calls++;
-  call->state = CALL_WAITING;
-  call->answered = now;
-  call->deadline = now + (gint64) llround (e->s.info_message_s * G_USEC_PER_SEC);
-  call->contact->last = o;
-  e->fig.finished++;
-  e->fig.outcomes[o]++;
-  dialer_figures_answer (&e->fig, now);
-  dialer_stat_add (&e->fig.answer_delay, (double) (now - call->dialed) / G_USEC_PER_SEC);
-  if (call->ringing)
-    dialer_stat_add (&e->fig.ring_time, (double) (now - call->ringing) / G_USEC_PER_SEC);
-  observe (e, o, call->dialed, now, now);
-  return TRUE;
-}
-
-gboolean
-dialer_engine_call_connected (DialerEngine *e, guint64 id, const char *login, gint64 now)
-{
-  Call *call = find_call (e, id);
-  Agent *a = login ? g_hash_table_lookup (e->agents, login) : NULL;
-  if (call == NULL || call->state != CALL_WAITING || a == NULL)
-    return complain (e, "call %" G_GUINT64_FORMAT ": cannot connect %s", id, login), FALSE;
-  gboolean ours = call->agent == a && a->state == OCC_DIALER_AGENT_RESERVED;
-  if (!ours && a->state != OCC_DIALER_AGENT_FREE)
-    return complain (e, "agent %s: not free for call %" G_GUINT64_FORMAT, login, id), FALSE;
-  if (call->agent && call->agent != a && call->agent->state == OCC_DIALER_AGENT_RESERVED)
-    agent_set (e, call->agent, OCC_DIALER_AGENT_FREE, now);
-  e->waiting_calls--;
-  call->state = CALL_CONNECTED;
-  call->connected = now;
-  call->agent = a;
-  agent_set (e, a, OCC_DIALER_AGENT_BUSY, now);
-  a->call = call;
-  a->handle_start = now;
-  a->handled++;
-  e->fig.connected++;
-  make_done (call->contact, "answered");
-  return TRUE;
-}
-
-gboolean
-dialer_engine_call_ended (DialerEngine *e, guint64 id, gint64 now)
-{
-  Call *call = find_call (e, id);
-  if (call == NULL || call->state < CALL_WAITING)
-    return FALSE;
-  if (call->state == CALL_WAITING)
-    {
-      /* the subscriber hung up before an agent came: an abandon all the same */
-      abandon (e, call, FALSE, now);
-      return TRUE;
-    }
-  Agent *a = call->agent;
-  dialer_stat_add (&e->fig.talk, (double) (now - call->connected) / G_USEC_PER_SEC);
-  e->fig.talk_us += now - call->connected;
-  call_forget (e, call);
-  if (a && a->state == OCC_DIALER_AGENT_BUSY)
-    {
-      gint64 start = a->handle_start;
-      agent_set (e, a, OCC_DIALER_AGENT_WRAP_UP, now);
-      a->handle_start = start;
-    }
-  return TRUE;
-}
-
-gboolean
-dialer_engine_preview_result (DialerEngine *e, const char *id, gboolean dial_it, gint64 now)
-{
-  Contact *c = id ? g_hash_table_lookup (e->contacts, id) : NULL;
-  if (c == NULL || c->state != DIALER_CONTACT_PREVIEWING)
-    return complain (e, "contact %s: not in preview", id), FALSE;
-  Agent *a = c->agent;
-  c->agent = NULL;
-  a->preview = NULL;
-  if (!dial_it)
-    {
-      agent_set (e, a, OCC_DIALER_AGENT_FREE, now);
-      e->fig.outcomes[OCC_DIALER_SKIPPED]++;
-      c->last = OCC_DIALER_SKIPPED;
-      schedule_retry (e, c, OCC_DIALER_SKIPPED, now);
-      return TRUE;
-    }
-  gint64 retry_at;
-  int number = pick_number (e, c, TRUE, now, &retry_at);
-  if (number < 0 || dial (e, c, number, a, now) == NULL)
-    {
-      agent_set (e, a, OCC_DIALER_AGENT_FREE, now);
-      if (number < 0)
-        make_done (c, "no-number");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-dialer_engine_disposition (DialerEngine *e, const char *id, DialerDisposition d, gint64 callback_at,
-                           gint64 now, GError **error)
-{
-  Contact *c = id ? g_hash_table_lookup (e->contacts, id) : NULL;
-  if (c == NULL || c->state != DIALER_CONTACT_DONE || g_strcmp0 (c->done_why, "answered") != 0)
-    {
-      g_set_error (error, DIALER_ERROR, c ? DIALER_ERROR_STATE : DIALER_ERROR_NOT_FOUND,
-                   "contact %s: %s", id, c ? "nobody talked to it" : "unknown");
-      return FALSE;
-    }
-  guint k = (c->next_number + c->n_numbers - 1) % c->n_numbers; /* the one last dialed */
-  switch (d)
-    {
-    case DIALER_DISPOSITION_SALE:
-    case DIALER_DISPOSITION_NOT_INTERESTED:
-      break;
-    case DIALER_DISPOSITION_CALL_BACK:
-      if (callback_at <= now)
-        {
-          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                       "contact %s: a call-back must be in the future", id);
-          return FALSE;
-        }
-      c->callback_at = callback_at;
-      c->callbacks++;
-      make_waiting (e, c, callback_at);
-      break;
-    case DIALER_DISPOSITION_WRONG_NUMBER:
-      c->bad |= 1u << k;
-      if (c->bad != (c->n_numbers == 32 ? G_MAXUINT32 : (1u << c->n_numbers) - 1))
-        {
-          c->callbacks++; /* the next number is owed its own call */
-          make_due (e, c);
-        }
-      else
-        make_done (c, "no-number");
-      break;
-    case DIALER_DISPOSITION_DO_NOT_CALL:
-      g_hash_table_add (e->dnc, g_strdup (c->numbers[k]));
-      make_done (c, "do-not-call");
-      break;
-    default:
-      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID, "contact %s: unknown disposition",
-                   id);
-      return FALSE;
-    }
-  c->disposition = (gint) d;
-  return TRUE;
 }
 
 /* --- the tick ------------------------------------------------------------------------------ */
 
-static void
-build_context (DialerEngine *e, gint64 now, OccDialerPacingContext *ctx)
+void
+engine_build_context (DialerEngine *e, gint64 now, OccDialerPacingContext *ctx)
 {
   memset (ctx, 0, sizeof *ctx);
   g_array_set_size (e->ctx_agents, 0);
@@ -773,47 +426,6 @@ build_context (DialerEngine *e, gint64 now, OccDialerPacingContext *ctx)
   dialer_figures_context (&e->fig, now, ctx);
 }
 
-static gint
-call_cmp (gconstpointer a, gconstpointer b)
-{
-  guint64 x = (*(Call *const *) a)->id, y = (*(Call *const *) b)->id;
-  return x < y ? -1 : x > y;
-}
-
-static void
-run_timers (DialerEngine *e, gint64 now)
-{
-  /* collected first: the outcomes change the table */
-  g_autoptr (GPtrArray) due = g_ptr_array_new ();
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, e->calls);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((Call *) v)->state != CALL_CONNECTED && ((Call *) v)->deadline <= now)
-      g_ptr_array_add (due, v);
-  /* in call order, so that a run repeats itself */
-  g_ptr_array_sort (due, call_cmp);
-  for (guint i = 0; i < due->len; i++)
-    {
-      Call *call = g_ptr_array_index (due, i);
-      if (call->state == CALL_WAITING)
-        abandon (e, call, TRUE, now);
-      else
-        {
-          emit (e, DIALER_ACTION_HANGUP, call, call->contact, call->number, NULL);
-          not_answered (
-              e, call, call->state == CALL_RINGING ? OCC_DIALER_NO_ANSWER : OCC_DIALER_FAILED, now);
-        }
-    }
-  while (g_sequence_get_length (e->waiting) > 0)
-    {
-      Contact *c = g_sequence_get (g_sequence_get_begin_iter (e->waiting));
-      if (c->next_at > now)
-        break;
-      make_due (e, c);
-    }
-}
-
 static void
 preview (DialerEngine *e, const OccDialerPacingContext *ctx, const OccDialerDecision *d, gint64 now)
 {
@@ -823,8 +435,8 @@ preview (DialerEngine *e, const OccDialerPacingContext *ctx, const OccDialerDeci
       Agent *a = k < ctx->n_agents ? g_hash_table_lookup (e->agents, ctx->agents[k].login) : NULL;
       if (a == NULL || a->state != OCC_DIALER_AGENT_FREE)
         {
-          complain (e, "pacing %s: preview pick %u is not a free agent: dropped", e->pacing->name,
-                    k);
+          engine_complain (e, "pacing %s: preview pick %u is not a free agent: dropped",
+                           e->pacing->name, k);
           continue;
         }
       int number;
@@ -834,8 +446,8 @@ preview (DialerEngine *e, const OccDialerPacingContext *ctx, const OccDialerDeci
       c->state = DIALER_CONTACT_PREVIEWING;
       c->agent = a;
       a->preview = c;
-      agent_set (e, a, OCC_DIALER_AGENT_RESERVED, now);
-      emit (e, DIALER_ACTION_PREVIEW, NULL, c, c->numbers[number], a);
+      engine_agent_set (e, a, OCC_DIALER_AGENT_RESERVED, now);
+      engine_emit (e, DIALER_ACTION_PREVIEW, NULL, c, c->numbers[number], a);
     }
 }
 
@@ -843,7 +455,7 @@ static void
 pace (DialerEngine *e, gint64 now)
 {
   OccDialerPacingContext ctx;
-  build_context (e, now, &ctx);
+  engine_build_context (e, now, &ctx);
   if (ctx.n_agents == 0 || ctx.contacts_due == 0)
     return;
   g_array_set_size (e->picks, ctx.n_agents);
@@ -857,8 +469,8 @@ pace (DialerEngine *e, gint64 now)
     }
   if (d.calls > ctx.max_new_calls)
     {
-      complain (e, "pacing %s: %u calls asked, %u allowed", e->pacing->name, d.calls,
-                ctx.max_new_calls);
+      engine_complain (e, "pacing %s: %u calls asked, %u allowed", e->pacing->name, d.calls,
+                       ctx.max_new_calls);
       d.calls = ctx.max_new_calls;
     }
   for (guint i = 0; i < d.calls; i++)
@@ -867,7 +479,7 @@ pace (DialerEngine *e, gint64 now)
       Contact *c = take_next (e, FALSE, now, &number);
       if (c == NULL)
         break;
-      dial (e, c, number, NULL, now);
+      engine_dial (e, c, number, NULL, now);
     }
 }
 
@@ -876,7 +488,7 @@ dialer_engine_tick (DialerEngine *e, gint64 now)
 {
   g_return_val_if_fail (e, NULL);
   dialer_figures_start (&e->fig, now);
-  run_timers (e, now);
+  engine_run_timers (e, now);
   if (!e->paused && dialer_settings_in_window (&e->s, now))
     pace (e, now);
   GArray *out = e->actions;
