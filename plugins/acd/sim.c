@@ -13,6 +13,10 @@
 #include "context.h"
 #include "loader.h"
 #include "registry.h"
+#include "sim-keys.h"
+#ifdef OCC_SIM_CAMPAIGN
+#include "sim-campaign.h"
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -519,23 +523,7 @@ static gboolean
 number (const Scenario *sc, const char *group, const char *key, double fallback, double min,
         double max, double *out, GError **error)
 {
-  g_autofree char *v = g_key_file_get_value (sc->file, group, key, NULL);
-  if (v == NULL)
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  char *end = NULL;
-  double d = g_ascii_strtod (g_strstrip (v), &end);
-  if (*v == '\0' || *end != '\0' || !isfinite (d))
-    return scenario_error (error, sc, group, key, "not a number");
-  if (d < min || d > max)
-    {
-      g_autofree char *why = g_strdup_printf ("must be between %g and %g", min, max);
-      return scenario_error (error, sc, group, key, why);
-    }
-  *out = d;
-  return TRUE;
+  return sim_key_number (sc->file, sc->path, group, key, fallback, min, max, out, error);
 }
 
 /* "name:level;…" into names and levels. */
@@ -799,6 +787,7 @@ typedef struct {
   gint64 seed;       /* -1: the scenario's */
   gint replications; /* 0: the scenario's */
   gboolean json;
+  const char *mode; /* campaign mode: the one pacing to run */
 } Options;
 
 /* The closed forms, when the scenario is one they describe: one queue,
@@ -946,10 +935,11 @@ static void
 usage (void)
 {
   g_printerr (
-      "usage: omnicc-sim [--strategy-dir DIR]… [--seed N] [--replications N] [--json] [--verbose]\n"
-      "                  SCENARIO\n"
+      "usage: omnicc-sim [--strategy-dir DIR]… [--pacing-dir DIR]… [--seed N] [--replications N]\n"
+      "                  [--mode PACING] [--json] [--verbose] SCENARIO\n"
       "Simulates the queues of SCENARIO (see omnicc-sim(1)) with the real ACD engine and\n"
-      "strategy plugins (default folder: " OCC_PLUGINDIR ").\n");
+      "strategy plugins, or, when it has a [campaign], an outbound shift with the real\n"
+      "dialer engine and pacing plugins (default folder: " OCC_PLUGINDIR ").\n");
 }
 
 int
@@ -960,8 +950,11 @@ main (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       const char *a = argv[i];
-      if (strcmp (a, "--strategy-dir") == 0 && i + 1 < argc && opt.n_dirs < 16)
+      if ((strcmp (a, "--strategy-dir") == 0 || strcmp (a, "--pacing-dir") == 0) && i + 1 < argc
+          && opt.n_dirs < 16)
         opt.strategy_dirs[opt.n_dirs++] = argv[++i];
+      else if (strcmp (a, "--mode") == 0 && i + 1 < argc)
+        opt.mode = argv[++i];
       else if (strcmp (a, "--seed") == 0 && i + 1 < argc)
         opt.seed = g_ascii_strtoll (argv[++i], NULL, 10);
       else if (strcmp (a, "--replications") == 0 && i + 1 < argc)
@@ -994,6 +987,15 @@ main (int argc, char **argv)
   g_autoptr (OccContext) ctx = occ_context_new (NULL);
   occ_loader_scan (ctx->loader, opt.strategy_dirs);
   g_autoptr (GError) error = NULL;
+#ifdef OCC_SIM_CAMPAIGN
+  g_autoptr (GKeyFile) peek = g_key_file_new ();
+  if (g_key_file_load_from_file (peek, path, G_KEY_FILE_NONE, NULL) && sim_campaign_is (peek))
+    {
+      int rc = sim_campaign_main (peek, path, ctx, opt.seed, opt.replications, opt.json, opt.mode);
+      occ_loader_unload_all (ctx->loader);
+      return rc;
+    }
+#endif
   g_autoptr (Scenario) sc = scenario_load (path, ctx, &error);
   if (sc == NULL)
     {
