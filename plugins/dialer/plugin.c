@@ -3,8 +3,10 @@
  * store and imports contact files: the CSV is read, checked and written
  * from a worker thread, its batches handed to the store on the main loop
  * one at a time, so a million rows neither block the daemon nor sit in
- * memory; all or nothing through a staging state. */
+ * memory; all or nothing through a staging state. Running campaigns are
+ * in run-commands.c and runner.c. */
 #include "import.h"
+#include "plugin-private.h"
 
 #include <omnicc/audit.h>
 #include <omnicc/bus.h>
@@ -21,29 +23,22 @@
 
 static const char *const modes[] = { "preview", "progressive", "predictive", NULL };
 
-typedef struct {
-  gint ref;
-  OccPlugin *plugin; /* NULL once unloaded */
-  const OccStoreService *store;
-  const OccAuditService *audit;
-  char *country;       /* default country of imported numbers */
-  GHashTable *imports; /* campaign id → Import* running */
-} Dialer;
-
-static Dialer *
+Dialer *
 dialer_ref (Dialer *d)
 {
   g_atomic_int_inc (&d->ref);
   return d;
 }
 
-static void
+void
 dialer_unref (Dialer *d)
 {
   if (!g_atomic_int_dec_and_test (&d->ref))
     return;
   g_free (d->country);
   g_hash_table_unref (d->imports);
+  g_hash_table_unref (d->runners);
+  g_hash_table_unref (d->agents);
   g_free (d);
 }
 
@@ -56,9 +51,9 @@ audit_done (GVariant *result, const GError *error, gpointer data)
     g_warning ("dialer: the audit entry was not written: %s", error->message);
 }
 
-static void
-audit (Dialer *d, OccControlCall *call, const char *action, const char *target, const char *result,
-       GVariant *details)
+void
+dialer_audit (Dialer *d, OccControlCall *call, const char *action, const char *target,
+              const char *result, GVariant *details)
 {
   if (d->audit == NULL || d->plugin == NULL)
     {
@@ -71,10 +66,16 @@ audit (Dialer *d, OccControlCall *call, const char *action, const char *target, 
                     NULL);
 }
 
-static GError *bad_request (const char *format, ...) G_GNUC_PRINTF (1, 2);
+void
+dialer_store_logged (GPtrArray *results, const GError *error, gpointer data)
+{
+  (void) results;
+  if (error)
+    g_warning ("dialer: %s not written: %s", (const char *) data, error->message);
+}
 
-static GError *
-bad_request (const char *format, ...)
+GError *
+dialer_bad_request (const char *format, ...)
 {
   va_list ap;
   va_start (ap, format);
@@ -83,8 +84,8 @@ bad_request (const char *format, ...)
   return g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST, msg);
 }
 
-static const char *
-arg_string (GVariant *args, const char *key)
+const char *
+dialer_arg_string (GVariant *args, const char *key)
 {
   const char *v = NULL;
   if (!g_variant_lookup (args, key, "&s", &v) || v == NULL || *v == '\0')
@@ -125,10 +126,10 @@ asked (GPtrArray *results, const GError *error, gpointer data)
   g_free (a);
 }
 
-static void
-ask (Dialer *d, OccControlCall *call, const char *what, const OccStoreStatement *sts, guint n,
-     OccStoreFlags flags, GVariant *(*shape) (GPtrArray *, gpointer), gpointer data,
-     GDestroyNotify free_data)
+void
+dialer_ask (Dialer *d, OccControlCall *call, const char *what, const OccStoreStatement *sts,
+            guint n, OccStoreFlags flags, GVariant *(*shape) (GPtrArray *, gpointer), gpointer data,
+            GDestroyNotify free_data)
 {
   Ask *a = g_new0 (Ask, 1);
   a->d = dialer_ref (d);
@@ -153,27 +154,39 @@ static void
 cmd_create (OccControlCall *call, GVariant *args, gpointer data)
 {
   Dialer *d = data;
-  const char *name = arg_string (args, "name");
-  const char *mode = arg_string (args, "mode");
-  const char *queue = arg_string (args, "queue");
-  const char *caller_id = arg_string (args, "caller-id");
-  const char *id = arg_string (args, "id");
+  const char *name = dialer_arg_string (args, "name");
+  const char *mode = dialer_arg_string (args, "mode");
+  const char *queue = dialer_arg_string (args, "queue");
+  const char *caller_id = dialer_arg_string (args, "caller-id");
+  const char *id = dialer_arg_string (args, "id");
+  const char *file = dialer_arg_string (args, "settings");
   g_autoptr (GError) e = NULL;
+  g_autofree char *settings = NULL;
   g_autofree char *pacing = mode ? g_strconcat ("dialer.pacing/", mode, NULL) : NULL;
   if (name == NULL)
-    e = bad_request ("name: the campaign's name is required");
+    e = dialer_bad_request ("name: the campaign's name is required");
   else if (mode == NULL)
-    e = bad_request ("mode: preview, progressive, predictive, or a pacing plugin's name");
+    e = dialer_bad_request ("mode: preview, progressive, predictive, or a pacing plugin's name");
   else if (!g_strv_contains (modes, mode) && !occ_service_lookup (d->plugin, pacing, 1, NULL))
-    e = bad_request ("mode “%s”: not preview, progressive, predictive, nor a loaded pacing "
-                     "plugin",
-                     mode);
+    e = dialer_bad_request ("mode “%s”: not preview, progressive, predictive, nor a loaded pacing "
+                            "plugin",
+                            mode);
   else if (queue == NULL)
-    e = bad_request ("queue: the ACD queue whose agents take the calls is required");
+    e = dialer_bad_request ("queue: the ACD queue whose agents take the calls is required");
   else if (id
            && (strlen (id) > 64
                || strspn (id, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen (id)))
-    e = bad_request ("id “%s”: lower-case letters, digits, '-' and '_', at most 64", id);
+    e = dialer_bad_request ("id “%s”: lower-case letters, digits, '-' and '_', at most 64", id);
+  else if (file && !g_path_is_absolute (file))
+    e = dialer_bad_request ("settings: the settings file, as an absolute path the daemon can "
+                            "read");
+  else
+    {
+      g_autoptr (GError) why = NULL;
+      settings = dialer_campaign_settings_text (file, queue, mode, &why);
+      if (settings == NULL)
+        e = dialer_bad_request ("settings: %s", why->message);
+    }
   if (e)
     {
       occ_control_call_return_error (call, e);
@@ -181,19 +194,18 @@ cmd_create (OccControlCall *call, GVariant *args, gpointer data)
     }
   g_autofree char *uuid = g_uuid_string_random ();
   char *campaign = id ? g_strdup (id) : g_strdup_printf ("c-%.8s", uuid);
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_key_file_set_string (kf, "campaign", "queue", queue);
-  g_autofree char *settings = g_key_file_to_data (kf, NULL, NULL);
   gint64 now = g_get_real_time () / 1000;
   OccStoreStatement st
       = { "INSERT INTO campaign (id, name, mode, state, queue_id, caller_id, settings, "
           "created_at, updated_at) VALUES ($1, $2, $3, 'draft', NULL, $4, $5, $6, $6)",
           g_variant_new ("(sssmssx)", campaign, name, mode, caller_id, settings, now) };
-  audit (d, call, "campaign.create", campaign, OCC_AUDIT_SUCCESS,
-         g_variant_new_parsed ("{'name': <%s>, 'mode': <%s>, 'queue': <%s>}", name, mode, queue));
+  dialer_audit (
+      d, call, "campaign.create", campaign, OCC_AUDIT_SUCCESS,
+      g_variant_new_parsed ("{'name': <%s>, 'mode': <%s>, 'queue': <%s>}", name, mode, queue));
   occ_bus_publish (occ_plugin_get_bus (d->plugin), d->plugin, EV_CAMPAIGN_CREATED,
                    g_variant_new ("(sss)", campaign, name, mode), NULL);
-  ask (d, call, "creating the campaign", &st, 1, OCC_STORE_FLAGS_NONE, created, campaign, g_free);
+  dialer_ask (d, call, "creating the campaign", &st, 1, OCC_STORE_FLAGS_NONE, created, campaign,
+              g_free);
 }
 
 static GVariant *
@@ -214,7 +226,8 @@ cmd_list (OccControlCall *call, GVariant *args, gpointer data)
   (void) args;
   OccStoreStatement st
       = { "SELECT id, name, mode, state, caller_id FROM campaign ORDER BY id", NULL };
-  ask (data, call, "listing campaigns", &st, 1, OCC_STORE_FLAGS_NONE, rows_as_list, NULL, NULL);
+  dialer_ask (data, call, "listing campaigns", &st, 1, OCC_STORE_FLAGS_NONE, rows_as_list, NULL,
+              NULL);
 }
 
 /* campaign.status: the campaign and its contacts per state. */
@@ -244,10 +257,10 @@ status_shape (GPtrArray *results, gpointer data)
 static void
 cmd_status (OccControlCall *call, GVariant *args, gpointer data)
 {
-  const char *id = arg_string (args, "id");
+  const char *id = dialer_arg_string (args, "id");
   if (id == NULL)
     {
-      g_autoptr (GError) e = bad_request ("id: which campaign");
+      g_autoptr (GError) e = dialer_bad_request ("id: which campaign");
       occ_control_call_return_error (call, e);
       return;
     }
@@ -257,8 +270,8 @@ cmd_status (OccControlCall *call, GVariant *args, gpointer data)
           { "SELECT state, count(*) FROM contact WHERE campaign_id = $1 GROUP BY state "
             "ORDER BY state",
             g_variant_new ("(s)", id) } };
-  ask (data, call, "reading the campaign", sts, 2, OCC_STORE_FLAGS_NONE, status_shape,
-       g_strdup (id), g_free);
+  dialer_ask (data, call, "reading the campaign", sts, 2, OCC_STORE_FLAGS_NONE, status_shape,
+              g_strdup (id), g_free);
 }
 
 /* --- the do-not-call list ---------------------------------------------------------- */
@@ -274,13 +287,13 @@ static void
 cmd_dnc_add (OccControlCall *call, GVariant *args, gpointer data)
 {
   Dialer *d = data;
-  const char *number = arg_string (args, "number");
-  const char *reason = arg_string (args, "reason");
-  const char *country = arg_string (args, "country");
+  const char *number = dialer_arg_string (args, "number");
+  const char *reason = dialer_arg_string (args, "reason");
+  const char *country = dialer_arg_string (args, "country");
   g_autoptr (GError) e = NULL;
   g_autofree char *e164 = NULL;
   if (number == NULL)
-    e = bad_request ("number: the number not to call");
+    e = dialer_bad_request ("number: the number not to call");
   else
     {
       const DialerCountry *c = dialer_e164_country_lookup (country ? country : d->country);
@@ -289,7 +302,7 @@ cmd_dnc_add (OccControlCall *call, GVariant *args, gpointer data)
       if (c && dialer_e164_normalise (number, c, out, &why))
         e164 = g_strdup (out);
       else
-        e = bad_request ("number “%s”: %s", number, why ? why->message : "unknown country");
+        e = dialer_bad_request ("number “%s”: %s", number, why ? why->message : "unknown country");
     }
   if (e)
     {
@@ -302,9 +315,10 @@ cmd_dnc_add (OccControlCall *call, GVariant *args, gpointer data)
           "WHERE NOT EXISTS (SELECT 1 FROM dnc WHERE number = $1)",
           g_variant_new ("(sssx)", e164, reason ? reason : "", occ_control_call_get_actor (call),
                          g_get_real_time () / 1000) };
-  audit (d, call, "dnc.add", e164, OCC_AUDIT_SUCCESS, NULL);
-  ask (d, call, "adding to the do-not-call list", &st, 1, OCC_STORE_FLAGS_NONE, dnc_added,
-       g_steal_pointer (&e164), g_free);
+  dialer_audit (d, call, "dnc.add", e164, OCC_AUDIT_SUCCESS, NULL);
+  dialer_runs_add_dnc (d, e164);
+  dialer_ask (d, call, "adding to the do-not-call list", &st, 1, OCC_STORE_FLAGS_NONE, dnc_added,
+              g_steal_pointer (&e164), g_free);
 }
 
 static void
@@ -313,8 +327,8 @@ cmd_dnc_list (OccControlCall *call, GVariant *args, gpointer data)
   (void) args;
   OccStoreStatement st
       = { "SELECT number, reason, added_by, added_at FROM dnc ORDER BY number", NULL };
-  ask (data, call, "listing the do-not-call list", &st, 1, OCC_STORE_FLAGS_NONE, rows_as_list, NULL,
-       NULL);
+  dialer_ask (data, call, "listing the do-not-call list", &st, 1, OCC_STORE_FLAGS_NONE,
+              rows_as_list, NULL, NULL);
 }
 
 /* --- contact import ------------------------------------------------------------------ */
@@ -590,10 +604,10 @@ import_done (gpointer data)
           occ_plugin_get_bus (d->plugin), d->plugin, EV_IMPORT_FINISHED,
           g_variant_new ("(sbttt)", im->campaign, r->committed, r->rows, r->imported, r->rejected),
           NULL);
-      audit (d, im->call, "campaign.import", im->campaign,
-             im->error ? OCC_AUDIT_FAILURE : OCC_AUDIT_SUCCESS,
-             g_variant_new_parsed ("{'file': <%s>, 'rows': <%t>, 'imported': <%t>}", im->file,
-                                   r->rows, r->imported));
+      dialer_audit (d, im->call, "campaign.import", im->campaign,
+                    im->error ? OCC_AUDIT_FAILURE : OCC_AUDIT_SUCCESS,
+                    g_variant_new_parsed ("{'file': <%s>, 'rows': <%t>, 'imported': <%t>}",
+                                          im->file, r->rows, r->imported));
       if (im->error)
         {
           /* the report goes first, as an item, so the problems are seen */
@@ -676,21 +690,21 @@ static void
 cmd_import (OccControlCall *call, GVariant *args, gpointer data)
 {
   Dialer *d = data;
-  const char *campaign = arg_string (args, "campaign");
-  const char *file = arg_string (args, "file");
-  const char *phones = arg_string (args, "phones");
-  const char *separator = arg_string (args, "separator");
+  const char *campaign = dialer_arg_string (args, "campaign");
+  const char *file = dialer_arg_string (args, "file");
+  const char *phones = dialer_arg_string (args, "phones");
+  const char *separator = dialer_arg_string (args, "separator");
   gboolean skip = FALSE;
   g_variant_lookup (args, "skip-bad-rows", "b", &skip);
   g_autoptr (GError) e = NULL;
   if (campaign == NULL)
-    e = bad_request ("campaign: which campaign the contacts join");
+    e = dialer_bad_request ("campaign: which campaign the contacts join");
   else if (file == NULL || !g_path_is_absolute (file))
-    e = bad_request ("file: the CSV file, as an absolute path the daemon can read");
+    e = dialer_bad_request ("file: the CSV file, as an absolute path the daemon can read");
   else if (phones == NULL)
-    e = bad_request ("phones: the column(s) holding phone numbers, comma-separated");
+    e = dialer_bad_request ("phones: the column(s) holding phone numbers, comma-separated");
   else if (separator && strlen (separator) != 1 && strcmp (separator, "tab") != 0)
-    e = bad_request ("separator “%s”: one character (',' or ';') or tab", separator);
+    e = dialer_bad_request ("separator “%s”: one character (',' or ';') or tab", separator);
   else if (g_hash_table_contains (d->imports, campaign))
     e = g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
                      "busy: an import into %s is running", campaign);
@@ -707,9 +721,10 @@ cmd_import (OccControlCall *call, GVariant *args, gpointer data)
   im->file = g_strdup (file);
   im->import_id = g_uuid_string_random ();
   im->phone_columns = g_strsplit (phones, ",", DIALER_IMPORT_MAX_PHONES + 1);
-  im->id_column = g_strdup (arg_string (args, "id-column"));
-  im->priority_column = g_strdup (arg_string (args, "priority-column"));
-  im->country = g_strdup (arg_string (args, "country") ? arg_string (args, "country") : d->country);
+  im->id_column = g_strdup (dialer_arg_string (args, "id-column"));
+  im->priority_column = g_strdup (dialer_arg_string (args, "priority-column"));
+  im->country = g_strdup (dialer_arg_string (args, "country") ? dialer_arg_string (args, "country")
+                                                              : d->country);
   im->existing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   im->dnc = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   im->cancel = g_cancellable_new ();
@@ -752,7 +767,8 @@ register_all (Dialer *d, GError **error)
                                    error)
          && occ_control_add_command_full (
              p, "campaign.create",
-             "Create a campaign (name, mode=preview|progressive|predictive, queue, caller-id, id)",
+             "Create a campaign (name, mode=preview|progressive|predictive, queue, caller-id, id, "
+             "settings=/abs/path.conf)",
              "campaign.manage", 0, cmd_create, d, NULL, error)
          && occ_control_add_command_full (p, "campaign.list", "Every campaign", "campaign.read", 0,
                                           cmd_list, d, NULL, error)
@@ -789,6 +805,8 @@ dialer_load (OccPlugin *plugin, GError **error)
   d->ref = 1;
   d->plugin = plugin;
   d->imports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  d->runners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, dialer_runs_free);
+  d->agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GKeyFile *kf = occ_plugin_get_config (plugin);
   d->country = g_key_file_get_string (kf, "dialer", "country", NULL);
   if (d->country == NULL)
@@ -812,7 +830,7 @@ dialer_load (OccPlugin *plugin, GError **error)
    * committed, so never part of a campaign */
   occ_store_execute1 (d->store, "DELETE FROM contact WHERE state = 'importing'", NULL,
                       OCC_STORE_FLAGS_NONE, stale_removed, NULL);
-  if (!register_all (d, error))
+  if (!register_all (d, error) || !dialer_runs_register (d, error))
     {
       dialer_unref (d);
       return OCC_LOAD_FAILED;
@@ -840,6 +858,7 @@ dialer_unload (OccPlugin *plugin)
       occ_control_call_return_error (im->call, e);
     }
   g_hash_table_remove_all (d->imports);
+  dialer_runs_stop_all (d);
   d->plugin = NULL;
   dialer_unref (d);
 }
@@ -851,7 +870,7 @@ static const OccConfigKey dialer_schema[] = {
 };
 
 OCC_PLUGIN_DEFINE (.name = "dialer", .version = "0.1",
-                   .summary = "Outbound campaigns: contact lists, do-not-call list",
+                   .summary = "Outbound campaigns: contact lists, do-not-call list, dialing",
                    .license = "GPL-3.0-or-later", .requires = OCC_LIST ("service:store"),
                    .after = OCC_LIST ("plugin:audit", "plugin:dialer-*"),
                    .config_schema = dialer_schema, .load = dialer_load, .unload = dialer_unload);

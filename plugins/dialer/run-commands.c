@@ -1,0 +1,550 @@
+/* dialer: running campaigns — their settings (campaign.set), start,
+ * pause and stop, the agents' preview results and dispositions, the
+ * compliance report, and the bus events that feed the runners (see
+ * README.md, "Running a campaign"). */
+#include "runner.h"
+
+#include <omnicc/bus.h>
+#include <omnicc/events.h>
+#include <omnicc/service.h>
+#include <omnicc/voice.h>
+
+#include <string.h>
+
+#define EV_CAMPAIGN_STATE "campaign.state"
+#define EV_CAMPAIGN_PREVIEW "campaign.preview"
+
+static void
+refuse (OccControlCall *call, GError *e)
+{
+  occ_control_call_return_error (call, e);
+  g_error_free (e);
+}
+
+static GError *
+invalid (const GError *why)
+{
+  return g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST, why->message);
+}
+
+/* --- settings ------------------------------------------------------------------------- */
+
+char *
+dialer_campaign_settings_text (const char *file, const char *queue, const char *mode,
+                               GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (file && !g_key_file_load_from_file (kf, file, G_KEY_FILE_NONE, error))
+    return NULL;
+  g_key_file_set_string (kf, CAMPAIGN_GROUP, "queue", queue);
+  g_autofree char *text = g_key_file_to_data (kf, NULL, NULL);
+  CampaignSettings s;
+  if (!campaign_settings_parse (text, mode, file ? file : "(new)", &s, error))
+    return NULL;
+  campaign_settings_clear (&s);
+  return g_steal_pointer (&text);
+}
+
+/* an argument's value as the key file's text */
+static char *
+arg_text (GVariant *v)
+{
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+    return g_variant_dup_string (v, NULL);
+  return g_variant_print (v, FALSE);
+}
+
+typedef struct {
+  Dialer *d;
+  OccControlCall *call;
+  char *id;
+  GVariant *args;
+} Pending;
+
+static Pending *
+pending_new (Dialer *d, OccControlCall *call, const char *id, GVariant *args)
+{
+  Pending *p = g_new0 (Pending, 1);
+  p->d = dialer_ref (d);
+  p->call = call;
+  p->id = g_strdup (id);
+  p->args = args ? g_variant_ref (args) : NULL;
+  return p;
+}
+
+static void
+pending_free (Pending *p)
+{
+  dialer_unref (p->d);
+  g_free (p->id);
+  if (p->args)
+    g_variant_unref (p->args);
+  g_free (p);
+}
+
+static GVariant *
+set_shape (GPtrArray *results, gpointer data)
+{
+  (void) results;
+  return g_variant_new_parsed ("{'id': <%s>, 'settings': <%s>}", ((char **) data)[0],
+                               ((char **) data)[1]);
+}
+
+/* campaign.set: the campaign's settings read, changed, checked whole and
+ * written back. */
+static void
+set_read (GPtrArray *results, const GError *error, gpointer data)
+{
+  Pending *p = data;
+  Dialer *d = p->d;
+  OccStoreResult *r = results ? results->pdata[0] : NULL;
+  if (d->plugin == NULL)
+    return pending_free (p);
+  if (error)
+    refuse (p->call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_FAILED,
+                                  "reading the campaign: %s", error->message));
+  else if (occ_store_result_get_n_rows (r) == 0)
+    refuse (p->call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_NOT_FOUND,
+                                  "no campaign “%s”", p->id));
+  else
+    {
+      const char *mode = occ_store_result_get_string (r, 0, 0);
+      g_autoptr (GKeyFile) kf = g_key_file_new ();
+      g_key_file_load_from_data (kf, occ_store_result_get_string (r, 0, 1), -1, G_KEY_FILE_NONE,
+                                 NULL);
+      GVariantIter it;
+      const char *key;
+      GVariant *value;
+      g_variant_iter_init (&it, p->args);
+      while (g_variant_iter_next (&it, "{&sv}", &key, &value))
+        {
+          g_autofree char *text = arg_text (value);
+          g_variant_unref (value);
+          if (strcmp (key, "id") != 0)
+            g_key_file_set_value (kf, CAMPAIGN_GROUP, key, text);
+        }
+      g_autofree char *settings = g_key_file_to_data (kf, NULL, NULL);
+      CampaignSettings s;
+      g_autoptr (GError) e = NULL;
+      if (!campaign_settings_parse (settings, mode, p->id, &s, &e))
+        {
+          refuse (p->call, invalid (e));
+          return pending_free (p);
+        }
+      campaign_settings_clear (&s);
+      OccStoreStatement st
+          = { "UPDATE campaign SET settings = $1, updated_at = $2 WHERE id = $3",
+              g_variant_new ("(sxs)", settings, g_get_real_time () / 1000, p->id) };
+      dialer_audit (d, p->call, "campaign.set", p->id, OCC_AUDIT_SUCCESS, g_variant_ref (p->args));
+      char **pair = g_new0 (char *, 3);
+      pair[0] = g_strdup (p->id);
+      pair[1] = g_steal_pointer (&settings);
+      dialer_ask (d, p->call, "writing the settings", &st, 1, OCC_STORE_FLAGS_NONE, set_shape, pair,
+                  (GDestroyNotify) g_strfreev);
+    }
+  pending_free (p);
+}
+
+/* The campaign @args name, or NULL with @call answered. */
+static const char *
+campaign_arg (OccControlCall *call, GVariant *args)
+{
+  const char *id = dialer_arg_string (args, "id");
+  if (id == NULL)
+    refuse (call, dialer_bad_request ("id: which campaign"));
+  return id;
+}
+
+static void
+cmd_set (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Dialer *d = data;
+  const char *id = campaign_arg (call, args);
+  if (id == NULL)
+    return;
+  if (g_variant_n_children (args) < 2)
+    return refuse (call, dialer_bad_request ("KEY=VALUE: at least one setting to change"));
+  if (g_hash_table_contains (d->runners, id))
+    return refuse (call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
+                                      "campaign %s runs: stop it to change its settings", id));
+  occ_store_execute1 (d->store, "SELECT mode, settings FROM campaign WHERE id = $1",
+                      g_variant_new ("(s)", id), OCC_STORE_FLAGS_NONE, set_read,
+                      pending_new (d, call, id, args));
+}
+
+/* --- start, pause, stop ---------------------------------------------------------------- */
+
+/* The campaign's new state: store, bus, audit, answer. */
+static void
+announce (Dialer *d, OccControlCall *call, const char *id, const char *state, const char *action)
+{
+  occ_store_execute1 (d->store, "UPDATE campaign SET state = $1, updated_at = $2 WHERE id = $3",
+                      g_variant_new ("(sxs)", state, g_get_real_time () / 1000, id),
+                      OCC_STORE_FLAGS_NONE, dialer_store_logged, (gpointer) "a campaign's state");
+  occ_bus_publish (occ_plugin_get_bus (d->plugin), d->plugin, EV_CAMPAIGN_STATE,
+                   g_variant_new ("(ss)", id, state), NULL);
+  dialer_audit (d, call, action, id, OCC_AUDIT_SUCCESS, NULL);
+  occ_control_call_return (call, g_variant_new_parsed ("{'id': <%s>, 'state': <%s>}", id, state));
+}
+
+static Runner *
+start_runner (Dialer *d, const char *id, GPtrArray *results, GError **error)
+{
+  OccStoreResult *c = results->pdata[0];
+  OccStoreResult *contacts = results->pdata[1];
+  OccStoreResult *dnc = results->pdata[2];
+  if (occ_store_result_get_n_rows (c) == 0)
+    {
+      g_set_error (error, OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_NOT_FOUND, "no campaign “%s”", id);
+      return NULL;
+    }
+  const char *mode = occ_store_result_get_string (c, 0, 0);
+  g_autofree char *service = g_strconcat (OCC_DIALER_PACING_SERVICE_PREFIX, mode, NULL);
+  const OccDialerPacing *pacing
+      = occ_service_lookup (d->plugin, service, OCC_DIALER_PACING_VERSION, NULL);
+  if (pacing == NULL)
+    {
+      g_set_error (error, OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
+                   "campaign %s: its pacing “%s” is not loaded (no service %s: enable the "
+                   "plugin dialer-%s)",
+                   id, mode, service, mode);
+      return NULL;
+    }
+  CampaignSettings s;
+  g_autoptr (GError) e = NULL;
+  const char *caller_id
+      = occ_store_result_is_null (c, 0, 1) ? NULL : occ_store_result_get_string (c, 0, 1);
+  Runner *r = campaign_settings_parse (occ_store_result_get_string (c, 0, 2), mode, id, &s, &e)
+                  ? runner_new (d, id, caller_id, &s, pacing, &e)
+                  : NULL;
+  if (r == NULL)
+    {
+      g_set_error (error, OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED, "%s", e->message);
+      return NULL;
+    }
+  for (guint i = 0; i < occ_store_result_get_n_rows (dnc); i++)
+    runner_add_dnc (r, occ_store_result_get_string (dnc, i, 0));
+  for (guint i = 0; i < occ_store_result_get_n_rows (contacts); i++)
+    runner_add_contact (
+        r, occ_store_result_get_string (contacts, i, 0),
+        occ_store_result_get_string (contacts, i, 1),
+        (gint) occ_store_result_get_int (contacts, i, 2),
+        occ_store_result_is_null (contacts, i, 3) ? 0 : occ_store_result_get_int (contacts, i, 3));
+  return r;
+}
+
+static void
+start_read (GPtrArray *results, const GError *error, gpointer data)
+{
+  Pending *p = data;
+  Dialer *d = p->d;
+  if (d->plugin == NULL)
+    return pending_free (p);
+  g_autoptr (GError) e = NULL;
+  Runner *r = NULL;
+  if (error)
+    e = g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_FAILED, "reading the campaign: %s",
+                     error->message);
+  else
+    r = start_runner (d, p->id, results, &e);
+  if (r == NULL)
+    {
+      g_hash_table_remove (d->runners, p->id);
+      occ_control_call_return_error (p->call, e);
+      return pending_free (p);
+    }
+  g_hash_table_insert (d->runners, g_strdup (p->id), r);
+  runner_go (r);
+  announce (d, p->call, p->id, "running", "campaign.start");
+  pending_free (p);
+}
+
+static void
+cmd_start (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Dialer *d = data;
+  const char *id = campaign_arg (call, args);
+  if (id == NULL)
+    return;
+  if (g_hash_table_contains (d->runners, id))
+    return refuse (call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
+                                      "campaign %s is already started", id));
+  /* taken now: a second start while the store answers is refused */
+  g_hash_table_insert (d->runners, g_strdup (id), NULL);
+  OccStoreStatement sts[] = {
+    { "SELECT mode, caller_id, settings FROM campaign WHERE id = $1", g_variant_new ("(s)", id) },
+    { "SELECT id, phones, priority, next_attempt_at FROM contact WHERE campaign_id = $1 AND "
+      "state IN ('pending', 'calling', 'previewing') ORDER BY created_at, id",
+      g_variant_new ("(s)", id) },
+    { "SELECT number FROM dnc", NULL },
+  };
+  d->store->execute (d->store, sts, G_N_ELEMENTS (sts), OCC_STORE_FLAGS_NONE, NULL, start_read,
+                     pending_new (d, call, id, NULL));
+}
+
+/* The running campaign @id, or NULL with @call answered. */
+static Runner *
+running (Dialer *d, OccControlCall *call, GVariant *args)
+{
+  const char *id = campaign_arg (call, args);
+  Runner *r = id ? g_hash_table_lookup (d->runners, id) : NULL;
+  if (id && r == NULL)
+    refuse (call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_NOT_FOUND,
+                               "campaign %s is not running", id));
+  return r;
+}
+
+/* campaign.pause and campaign.resume */
+static void
+set_paused (OccControlCall *call, GVariant *args, Dialer *d, gboolean paused)
+{
+  Runner *r = running (d, call, args);
+  if (r == NULL)
+    return;
+  runner_set_paused (r, paused);
+  announce (d, call, dialer_arg_string (args, "id"), paused ? "paused" : "running",
+            paused ? "campaign.pause" : "campaign.resume");
+}
+
+static void
+cmd_pause (OccControlCall *call, GVariant *args, gpointer data)
+{
+  set_paused (call, args, data, TRUE);
+}
+
+static void
+cmd_resume (OccControlCall *call, GVariant *args, gpointer data)
+{
+  set_paused (call, args, data, FALSE);
+}
+
+static void
+cmd_stop (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Dialer *d = data;
+  Runner *r = running (d, call, args);
+  if (r == NULL)
+    return;
+  g_autofree char *id = g_strdup (dialer_arg_string (args, "id"));
+  g_hash_table_remove (d->runners, id);
+  announce (d, call, id, "stopped", "campaign.stop");
+}
+
+static void
+cmd_report (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Runner *r = running (data, call, args);
+  if (r)
+    occ_control_call_return (call, runner_report (r));
+}
+
+/* --- the agents' answers ------------------------------------------------------------------ */
+
+/* The running campaign that holds @contact, or NULL with @call answered. */
+static Runner *
+contact_runner (Dialer *d, OccControlCall *call, const char *contact)
+{
+  if (contact == NULL)
+    {
+      refuse (call, dialer_bad_request ("contact: which contact"));
+      return NULL;
+    }
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, d->runners);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (v && runner_has_contact (v, contact))
+      return v;
+  refuse (call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_NOT_FOUND,
+                             "contact %s is in no running campaign", contact));
+  return NULL;
+}
+
+static void
+cmd_preview_result (OccControlCall *call, GVariant *args, gpointer data)
+{
+  const char *contact = dialer_arg_string (args, "contact");
+  gboolean dial;
+  if (!g_variant_lookup (args, "dial", "b", &dial))
+    return refuse (call, dialer_bad_request ("dial: true (call the contact) or false (skip)"));
+  Runner *r = contact_runner (data, call, contact);
+  g_autoptr (GError) e = NULL;
+  if (r == NULL)
+    return;
+  if (!runner_preview_result (r, contact, dial, &e))
+    return refuse (call,
+                   g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED, e->message));
+  occ_control_call_return (call,
+                           g_variant_new_parsed ("{'contact': <%s>, 'dial': <%b>}", contact, dial));
+}
+
+static const char *const dispositions[]
+    = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call", NULL };
+
+static void
+cmd_disposition (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Dialer *d = data;
+  const char *contact = dialer_arg_string (args, "contact");
+  const char *name = dialer_arg_string (args, "disposition");
+  const char *at = dialer_arg_string (args, "at");
+  int k = -1;
+  for (int i = 0; name && dispositions[i]; i++)
+    if (strcmp (name, dispositions[i]) == 0)
+      k = i;
+  if (k < 0)
+    return refuse (call, dialer_bad_request ("disposition: sale, not-interested, call-back, "
+                                             "wrong-number or do-not-call"));
+  g_autoptr (GDateTime) when = at ? g_date_time_new_from_iso8601 (at, NULL) : NULL;
+  if (k == DIALER_DISPOSITION_CALL_BACK && when == NULL)
+    return refuse (call, dialer_bad_request ("at: the call-back's time, ISO 8601 with its zone "
+                                             "(2026-12-01T10:30:00+00:00)"));
+  Runner *r = contact_runner (d, call, contact);
+  if (r == NULL)
+    return;
+  /* the number the agent talked to: read before the disposition lets go
+   * of the call */
+  g_autofree char *number
+      = k == DIALER_DISPOSITION_DO_NOT_CALL ? runner_last_number (r, contact) : NULL;
+  g_autoptr (GError) e = NULL;
+  if (!runner_disposition (r, contact, (DialerDisposition) k,
+                           when ? g_date_time_to_unix (when) * G_USEC_PER_SEC : 0, name, &e))
+    return refuse (call,
+                   g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED, e->message));
+  if (number)
+    {
+      occ_store_execute1 (
+          d->store,
+          "INSERT INTO dnc (number, reason, added_by, added_at) SELECT $1, $2, "
+          "'disposition', $3 WHERE NOT EXISTS (SELECT 1 FROM dnc WHERE number "
+          "= $1)",
+          g_variant_new ("(ssx)", number, "do-not-call disposition", g_get_real_time () / 1000),
+          OCC_STORE_FLAGS_NONE, dialer_store_logged,
+          (gpointer) "a do-not-call disposition's number");
+      dialer_runs_add_dnc (d, number);
+    }
+  dialer_audit (d, call, "campaign.disposition", contact, OCC_AUDIT_SUCCESS,
+                g_variant_new_parsed ("{'disposition': <%s>}", name));
+  occ_control_call_return (
+      call, g_variant_new_parsed ("{'contact': <%s>, 'disposition': <%s>}", contact, name));
+}
+
+void
+dialer_runs_add_dnc (Dialer *d, const char *number)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, d->runners);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (v)
+      runner_add_dnc (v, number);
+}
+
+/* --- the bus ------------------------------------------------------------------------------ */
+
+/* voice.progress, interaction.connected, interaction.ended: to the run
+ * that placed the call (the others do not know its id). */
+static void
+on_call (const OccEvent *event, gpointer data)
+{
+  Dialer *d = data;
+  GVariant *p = occ_event_get_payload (event);
+  const char *id = NULL, *what = NULL;
+  g_variant_get_child (p, 0, "&s", &id);
+  g_variant_get_child (p, 1, "&s", &what);
+  g_autoptr (GVariant) extra = g_variant_get_child_value (p, g_variant_n_children (p) - 1);
+  gint32 status = 0;
+  g_variant_lookup (extra, "sip-status", "i", &status);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, d->runners);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (v && runner_on_call (v, occ_event_get_type_name (event), id, what, status))
+      return;
+}
+
+static void
+on_agent (const OccEvent *event, gpointer data)
+{
+  Dialer *d = data;
+  const char *agent, *state;
+  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &agent, &state, NULL, NULL);
+  g_autofree char *login = g_utf8_casefold (agent, -1);
+  g_hash_table_insert (d->agents, g_strdup (login), g_strdup (state));
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, d->runners);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (v)
+      runner_on_agent (v, login, state);
+}
+
+/* --- loading ------------------------------------------------------------------------------ */
+
+typedef struct {
+  const char *name, *summary, *permission;
+  OccControlFunc func;
+} Command;
+
+static const Command commands[] = {
+  { "campaign.set", "Change a stopped campaign's settings (id, KEY=VALUE…)", "campaign.manage",
+    cmd_set },
+  { "campaign.start", "Start dialing a campaign (id)", "campaign.manage", cmd_start },
+  { "campaign.pause", "Pause a campaign: no new calls (id)", "campaign.manage", cmd_pause },
+  { "campaign.resume", "Resume a paused campaign (id)", "campaign.manage", cmd_resume },
+  { "campaign.stop", "Stop a campaign (id)", "campaign.manage", cmd_stop },
+  { "campaign.report", "A running campaign's compliance report (id)", "campaign.read", cmd_report },
+  { "campaign.preview-result", "Dial or skip a previewed contact (contact, dial=true|false)",
+    "interaction.handle", cmd_preview_result },
+  { "campaign.disposition",
+    "The outcome of a call (contact, disposition=sale|not-interested|call-back|wrong-number|"
+    "do-not-call, at=ISO for a call-back)",
+    "interaction.handle", cmd_disposition },
+};
+
+gboolean
+dialer_runs_register (Dialer *d, GError **error)
+{
+  OccPlugin *p = d->plugin;
+  OccBus *bus = occ_plugin_get_bus (p);
+  if (!occ_bus_register_type (bus, p, EV_CAMPAIGN_STATE, "(ss)",
+                              "A campaign's run changed state: id, running|paused|stopped", error)
+      || !occ_bus_register_type (bus, p, EV_CAMPAIGN_PREVIEW, "(sss)",
+                                 "Show a contact to an agent, who dials or skips it: campaign, "
+                                 "contact, agent",
+                                 error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (!occ_control_add_command_full (p, commands[i].name, commands[i].summary,
+                                       commands[i].permission, 0, commands[i].func, d, NULL, error))
+      return FALSE;
+  const struct {
+    const char *pattern;
+    OccEventFunc func;
+  } subs[] = { { OCC_EVENT_VOICE_PROGRESS, on_call },
+               { OCC_EVENT_INTERACTION_CONNECTED, on_call },
+               { OCC_EVENT_INTERACTION_ENDED, on_call },
+               { OCC_EVENT_AGENT_STATE, on_agent } };
+  G_STATIC_ASSERT (G_N_ELEMENTS (subs) == G_N_ELEMENTS (d->subscriptions));
+  for (guint i = 0; i < G_N_ELEMENTS (subs); i++)
+    {
+      d->subscriptions[i]
+          = occ_bus_subscribe (bus, p, subs[i].pattern, subs[i].func, d, NULL, error);
+      if (d->subscriptions[i] == 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+dialer_runs_free (gpointer runner)
+{
+  if (runner)
+    runner_free (runner);
+}
+
+void
+dialer_runs_stop_all (Dialer *d)
+{
+  g_hash_table_remove_all (d->runners);
+}

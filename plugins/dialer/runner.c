@@ -1,0 +1,770 @@
+/* dialer: one running campaign (see runner.h and README.md, "Running a
+ * campaign"). The engine decides; this file does what it says and tells
+ * it what happened. */
+#include "runner.h"
+
+#include <omnicc/bus.h>
+#include <omnicc/events.h>
+#include <omnicc/service.h>
+#include <omnicc/voice.h>
+
+#include <string.h>
+
+/* --- settings ------------------------------------------------------------------------ */
+
+/* the keys that are the plugin's, not the engine's */
+static const char *const plugin_keys[] = { "queue", "agents", "wrapup", NULL };
+
+gboolean
+campaign_settings_parse (const char *text, const char *mode, const char *campaign,
+                         CampaignSettings *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  g_autofree char *where = g_strdup_printf ("campaign %s", campaign);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (!g_key_file_load_from_data (kf, text ? text : "", -1, G_KEY_FILE_NONE, error))
+    return FALSE;
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (guint i = 0; groups[i]; i++)
+    if (strcmp (groups[i], CAMPAIGN_GROUP) != 0)
+      {
+        g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                     "%s: [%s]: unknown group (the settings are in [campaign])", where, groups[i]);
+        return FALSE;
+      }
+  g_autofree char *pacing = g_key_file_get_string (kf, CAMPAIGN_GROUP, "pacing", NULL);
+  if (pacing && g_strcmp0 (g_strstrip (pacing), mode) != 0)
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                   "%s: [campaign] pacing: “%s” is not the campaign's mode “%s”", where, pacing,
+                   mode);
+      return FALSE;
+    }
+  out->queue = g_key_file_get_string (kf, CAMPAIGN_GROUP, "queue", NULL);
+  out->agents = g_key_file_get_string_list (kf, CAMPAIGN_GROUP, "agents", NULL, NULL);
+  if (out->agents == NULL)
+    out->agents = g_new0 (char *, 1);
+  for (guint i = 0; out->agents[i]; i++)
+    {
+      char *folded = g_utf8_casefold (g_strstrip (out->agents[i]), -1);
+      g_free (out->agents[i]);
+      out->agents[i] = folded;
+    }
+  out->wrapup_s = 10;
+  g_autofree char *wrapup = g_key_file_get_value (kf, CAMPAIGN_GROUP, "wrapup", NULL);
+  if (wrapup)
+    {
+      guint64 v;
+      if (!g_ascii_string_to_unsigned (g_strstrip (wrapup), 10, 0, 3600, &v, NULL))
+        {
+          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                       "%s: [campaign] wrapup: seconds, 0 to 3600", where);
+          campaign_settings_clear (out);
+          return FALSE;
+        }
+      out->wrapup_s = (guint) v;
+    }
+  for (guint i = 0; plugin_keys[i]; i++)
+    g_key_file_remove_key (kf, CAMPAIGN_GROUP, plugin_keys[i], NULL);
+  g_key_file_set_string (kf, CAMPAIGN_GROUP, "pacing", mode);
+  if (!dialer_settings_read (kf, where, CAMPAIGN_GROUP, &out->engine, error))
+    {
+      campaign_settings_clear (out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+campaign_settings_clear (CampaignSettings *s)
+{
+  g_clear_pointer (&s->queue, g_free);
+  g_clear_pointer (&s->agents, g_strfreev);
+  if (s->engine.pacing_params)
+    dialer_settings_clear (&s->engine);
+}
+
+/* --- the run ------------------------------------------------------------------------- */
+
+typedef struct {
+  guint64 id;        /* the engine's */
+  char *interaction; /* the voice service's, NULL until placed */
+  char *contact;
+  char *number;
+  char *agent; /* rung when the party answers (NULL: nobody was free) */
+  gboolean answered, connected;
+} RunCall;
+
+struct _Runner {
+  Dialer *d;
+  char *campaign;
+  char *caller_id;
+  char **agents;
+  guint wrapup_s;
+  DialerEngine *engine;
+  GHashTable *dnc;         /* E.164 */
+  GHashTable *calls;       /* interaction id → RunCall* */
+  GHashTable *agent_calls; /* login → RunCall* it is rung for */
+  GHashTable *agent_state; /* login → OccDialerAgentState + 1: what the engine was told */
+  GHashTable *wrapups;     /* login → timer source id */
+  GHashTable *last;        /* contact → RunCall* of its last call that ended connected */
+  GHashTable *dirty;       /* contact ids to write */
+  guint timer, flush;
+  gboolean in_tick, again, paused;
+};
+
+static void
+run_call_free (RunCall *c)
+{
+  g_free (c->interaction);
+  g_free (c->contact);
+  g_free (c->number);
+  g_free (c->agent);
+  g_free (c);
+}
+
+static gboolean
+is_dnc (const char *number, gpointer data)
+{
+  return g_hash_table_contains (((Runner *) data)->dnc, number);
+}
+
+static void
+complain (const char *message, gpointer data)
+{
+  g_message ("campaign %s: %s", ((Runner *) data)->campaign, message);
+}
+
+static gboolean on_timer (gpointer data);
+
+/* Ticks again at the engine's next due time, or at once after an event. */
+static void
+schedule (Runner *r, gboolean now_please)
+{
+  if (r->in_tick)
+    {
+      r->again |= now_please;
+      return;
+    }
+  if (r->timer)
+    g_source_remove (r->timer);
+  r->timer = 0;
+  gint64 now = g_get_real_time ();
+  gint64 due = now_please ? now : dialer_engine_next_due (r->engine, now);
+  if (due == G_MAXINT64)
+    return;
+  /* at least 5 ms apart when the engine keeps saying "now": never a busy loop */
+  gint64 ms = CLAMP ((due - now + 999) / 1000, now_please ? 0 : 5, 3600 * 1000);
+  r->timer = g_timeout_add ((guint) ms, on_timer, r);
+}
+
+/* --- the store ---------------------------------------------------------------------------- */
+
+static const char *const disposition_names[]
+    = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call" };
+
+/* Writes what the engine knows of every contact touched since the last
+ * write, in one transaction. */
+static gboolean
+flush (gpointer data)
+{
+  Runner *r = data;
+  r->flush = 0;
+  guint n = g_hash_table_size (r->dirty);
+  if (n == 0 || r->d->plugin == NULL)
+    return G_SOURCE_REMOVE;
+  g_autofree OccStoreStatement *sts = g_new0 (OccStoreStatement, n);
+  gint64 now_ms = g_get_real_time () / 1000;
+  GHashTableIter it;
+  gpointer key;
+  guint i = 0;
+  g_hash_table_iter_init (&it, r->dirty);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      DialerContactInfo info;
+      if (!dialer_engine_contact (r->engine, key, &info))
+        continue;
+      const char *state = info.state == DIALER_CONTACT_DONE         ? "done"
+                          : info.state == DIALER_CONTACT_CALLING    ? "calling"
+                          : info.state == DIALER_CONTACT_PREVIEWING ? "previewing"
+                                                                    : "pending";
+      const char *outcome
+          = info.disposition >= 0 && (guint) info.disposition < G_N_ELEMENTS (disposition_names)
+                ? disposition_names[info.disposition]
+            : info.last_outcome < OCC_DIALER_N_OUTCOMES ? dialer_outcome_name (info.last_outcome)
+                                                        : NULL;
+      gboolean waits = info.state == DIALER_CONTACT_WAITING;
+      sts[i].sql = "UPDATE contact SET state = $1, attempts = $2, next_attempt_at = $3, "
+                   "last_outcome = $4, updated_at = $5 WHERE id = $6 AND campaign_id = $7";
+      sts[i].params
+          = g_variant_new ("(sxmxmsxss)", state, (gint64) info.attempts, waits, info.next_at / 1000,
+                           outcome, now_ms, (const char *) key, r->campaign);
+      i++;
+    }
+  g_hash_table_remove_all (r->dirty);
+  if (i > 0)
+    r->d->store->execute (r->d->store, sts, i, OCC_STORE_TRANSACTION, NULL, dialer_store_logged,
+                          (gpointer) "contact states");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+touch (Runner *r, const char *contact)
+{
+  if (contact == NULL)
+    return;
+  g_hash_table_add (r->dirty, g_strdup (contact));
+  if (r->flush == 0)
+    r->flush = g_idle_add (flush, r);
+}
+
+/* --- agents ------------------------------------------------------------------------------- */
+
+static OccDialerAgentState
+engine_agent (Runner *r, const char *login)
+{
+  gpointer v = g_hash_table_lookup (r->agent_state, login);
+  return v ? (OccDialerAgentState) (GPOINTER_TO_INT (v) - 1) : OCC_DIALER_AGENT_LOGGED_OUT;
+}
+
+static void
+tell_agent (Runner *r, const char *login, OccDialerAgentState s)
+{
+  if (engine_agent (r, login) == s)
+    return;
+  g_hash_table_insert (r->agent_state, g_strdup (login), GINT_TO_POINTER (s + 1));
+  dialer_engine_agent_state (r->engine, login, s, g_get_real_time ());
+  schedule (r, TRUE);
+}
+
+static OccDialerAgentState
+from_acd (const char *acd_state)
+{
+  if (g_strcmp0 (acd_state, "ready") == 0)
+    return OCC_DIALER_AGENT_FREE;
+  if (g_strcmp0 (acd_state, "busy") == 0 || g_strcmp0 (acd_state, "reserved") == 0)
+    return OCC_DIALER_AGENT_BUSY;
+  if (g_strcmp0 (acd_state, "wrap-up") == 0)
+    return OCC_DIALER_AGENT_WRAP_UP;
+  return OCC_DIALER_AGENT_LOGGED_OUT;
+}
+
+static gboolean
+is_ours (Runner *r, const char *login)
+{
+  return g_strv_contains ((const char *const *) r->agents, login);
+}
+
+void
+runner_on_agent (Runner *r, const char *login, const char *acd_state)
+{
+  if (!is_ours (r, login))
+    return;
+  OccDialerAgentState now = engine_agent (r, login);
+  OccDialerAgentState s = from_acd (acd_state);
+  /* on a dialer call or in its wrap-up the ACD (which did not place it)
+   * still says ready: only leaving counts then */
+  if ((now == OCC_DIALER_AGENT_BUSY || now == OCC_DIALER_AGENT_WRAP_UP
+       || g_hash_table_contains (r->agent_calls, login))
+      && s == OCC_DIALER_AGENT_FREE)
+    return;
+  tell_agent (r, login, s);
+}
+
+typedef struct {
+  Runner *r;
+  char *login;
+} Wrapup;
+
+static gboolean
+wrapup_done (gpointer data)
+{
+  Wrapup *w = data;
+  Runner *r = w->r;
+  const char *acd = g_hash_table_lookup (r->d->agents, w->login);
+  g_hash_table_steal (r->wrapups, w->login);
+  tell_agent (r, w->login, from_acd (acd));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wrapup_free (gpointer data)
+{
+  Wrapup *w = data;
+  g_free (w->login);
+  g_free (w);
+}
+
+/* The agent's wrap-up after a dialer call: free again after wrapup_s, or
+ * at its disposition. */
+static void
+start_wrapup (Runner *r, const char *login)
+{
+  Wrapup *w = g_new0 (Wrapup, 1);
+  w->r = r;
+  w->login = g_strdup (login);
+  guint id
+      = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, r->wrapup_s, wrapup_done, w, wrapup_free);
+  g_hash_table_insert (r->wrapups, g_strdup (login), GUINT_TO_POINTER (id));
+}
+
+static void
+end_wrapup (Runner *r, const char *login)
+{
+  gpointer id;
+  if (login == NULL || !g_hash_table_lookup_extended (r->wrapups, login, NULL, &id))
+    return;
+  g_hash_table_remove (r->wrapups, login);
+  g_source_remove (GPOINTER_TO_UINT (id));
+  const char *acd = g_hash_table_lookup (r->d->agents, login);
+  tell_agent (r, login, from_acd (acd));
+}
+
+/* A free agent of the campaign nobody's call is ringing for yet. */
+static const char *
+pick_agent (Runner *r)
+{
+  for (guint i = 0; r->agents[i]; i++)
+    if (engine_agent (r, r->agents[i]) == OCC_DIALER_AGENT_FREE
+        && !g_hash_table_contains (r->agent_calls, r->agents[i]))
+      return r->agents[i];
+  return NULL;
+}
+
+/* --- actions ------------------------------------------------------------------------------ */
+
+static const OccVoiceService *
+voice (Runner *r, GError **error)
+{
+  return occ_service_lookup (r->d->plugin, OCC_VOICE_SERVICE, OCC_VOICE_VERSION, error);
+}
+
+static RunCall *
+call_by_id (Runner *r, guint64 id)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, r->calls);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((RunCall *) v)->id == id)
+      return v;
+  return NULL;
+}
+
+static void
+forget (Runner *r, RunCall *c)
+{
+  if (c->agent && g_hash_table_lookup (r->agent_calls, c->agent) == c)
+    g_hash_table_remove (r->agent_calls, c->agent);
+  g_hash_table_remove (r->calls, c->interaction);
+}
+
+static void
+dial (Runner *r, const DialerAction *a)
+{
+  g_autoptr (GError) e = NULL;
+  const char *agent = a->agent ? a->agent : pick_agent (r);
+  const OccVoiceService *v = voice (r, &e);
+  char *id = v ? v->originate (v, a->number, r->caller_id, agent, &e) : NULL;
+  touch (r, a->contact);
+  if (id == NULL)
+    {
+      g_message ("campaign %s: %s for %s could not be called: %s", r->campaign, a->number,
+                 a->contact, e->message);
+      dialer_engine_call_result (r->engine, a->call, OCC_DIALER_FAILED, g_get_real_time ());
+      r->again = TRUE;
+      return;
+    }
+  RunCall *c = g_new0 (RunCall, 1);
+  c->id = a->call;
+  c->interaction = id;
+  c->contact = g_strdup (a->contact);
+  c->number = g_strdup (a->number);
+  c->agent = g_strdup (agent);
+  g_hash_table_insert (r->calls, c->interaction, c);
+  if (agent)
+    g_hash_table_insert (r->agent_calls, g_strdup (agent), c);
+}
+
+static void
+hang_up (Runner *r, const DialerAction *a)
+{
+  RunCall *c = call_by_id (r, a->call);
+  touch (r, a->contact);
+  if (c == NULL)
+    return;
+  g_autoptr (GError) e = NULL;
+  const OccVoiceService *v = voice (r, &e);
+  if (v == NULL || !v->hangup (v, c->interaction, &e))
+    g_message ("campaign %s: call %s not hung up: %s", r->campaign, c->interaction, e->message);
+  forget (r, c);
+}
+
+static void
+act (Runner *r, const DialerAction *a)
+{
+  switch (a->type)
+    {
+    case DIALER_ACTION_DIAL:
+      dial (r, a);
+      break;
+    case DIALER_ACTION_PREVIEW:
+      touch (r, a->contact);
+      occ_bus_publish (occ_plugin_get_bus (r->d->plugin), r->d->plugin, "campaign.preview",
+                       g_variant_new ("(sss)", r->campaign, a->contact, a->agent), NULL);
+      break;
+    case DIALER_ACTION_ABANDON:
+      /* the information message needs prompt playback (not yet in the
+       * media plugin): the call is hung up at the deadline; the engine's
+       * books keep the message's time */
+    case DIALER_ACTION_HANGUP:
+      hang_up (r, a);
+      break;
+    }
+}
+
+static gboolean
+on_timer (gpointer data)
+{
+  Runner *r = data;
+  r->timer = 0;
+  r->in_tick = TRUE;
+  do
+    {
+      r->again = FALSE;
+      g_autoptr (GArray) actions = dialer_engine_tick (r->engine, g_get_real_time ());
+      for (guint i = 0; i < actions->len; i++)
+        act (r, &g_array_index (actions, DialerAction, i));
+    }
+  while (r->again);
+  r->in_tick = FALSE;
+  schedule (r, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* --- the calls' events ------------------------------------------------------------------ */
+
+static OccDialerOutcome
+outcome_of (const char *state, int status)
+{
+  if (strcmp (state, "answered") == 0)
+    return OCC_DIALER_ANSWERED;
+  if (strcmp (state, "busy") == 0)
+    return OCC_DIALER_BUSY;
+  if (strcmp (state, "no-answer") == 0)
+    return OCC_DIALER_NO_ANSWER;
+  if (status == 403 || status == 603)
+    return OCC_DIALER_REJECTED;
+  if (status == 404 || status == 410 || status == 484 || status == 604)
+    return OCC_DIALER_UNREACHABLE;
+  return OCC_DIALER_FAILED;
+}
+
+static gboolean
+runner_on_progress (Runner *r, const char *interaction, const char *state, int status)
+{
+  RunCall *c = g_hash_table_lookup (r->calls, interaction);
+  if (c == NULL)
+    return FALSE;
+  gint64 now = g_get_real_time ();
+  if (strcmp (state, "trying") == 0)
+    return TRUE;
+  touch (r, c->contact);
+  schedule (r, TRUE);
+  if (strcmp (state, "ringing") == 0)
+    dialer_engine_call_ringing (r->engine, c->id, now);
+  else
+    {
+      OccDialerOutcome o = outcome_of (state, status);
+      dialer_engine_call_result (r->engine, c->id, o, now);
+      c->answered = o == OCC_DIALER_ANSWERED;
+      if (!c->answered)
+        forget (r, c);
+    }
+  return TRUE;
+}
+
+static gboolean
+runner_on_connected (Runner *r, const char *interaction, const char *agent)
+{
+  RunCall *c = g_hash_table_lookup (r->calls, interaction);
+  if (c == NULL)
+    return FALSE;
+  g_autofree char *login = g_utf8_casefold (agent, -1);
+  if (g_hash_table_lookup (r->agent_calls, login) == c)
+    g_hash_table_remove (r->agent_calls, login);
+  if (dialer_engine_call_connected (r->engine, c->id, login, g_get_real_time ()))
+    {
+      c->connected = TRUE;
+      g_free (c->agent);
+      c->agent = g_steal_pointer (&login);
+      g_hash_table_insert (r->agent_state, g_strdup (c->agent),
+                           GINT_TO_POINTER (OCC_DIALER_AGENT_BUSY + 1));
+    }
+  touch (r, c->contact);
+  schedule (r, TRUE);
+  return TRUE;
+}
+
+static gboolean
+runner_on_ended (Runner *r, const char *interaction)
+{
+  RunCall *c = g_hash_table_lookup (r->calls, interaction);
+  if (c == NULL)
+    return FALSE;
+  if (c->connected || c->answered)
+    dialer_engine_call_ended (r->engine, c->id, g_get_real_time ());
+  touch (r, c->contact);
+  if (c->connected)
+    {
+      g_hash_table_insert (r->agent_state, g_strdup (c->agent),
+                           GINT_TO_POINTER (OCC_DIALER_AGENT_WRAP_UP + 1));
+      start_wrapup (r, c->agent);
+      /* kept for the disposition, which may come in the wrap-up */
+      g_hash_table_steal (r->calls, interaction);
+      g_hash_table_insert (r->last, g_strdup (c->contact), c);
+    }
+  else
+    forget (r, c);
+  schedule (r, TRUE);
+  return TRUE;
+}
+
+gboolean
+runner_on_call (Runner *r, const char *type, const char *interaction, const char *what, int status)
+{
+  if (strcmp (type, OCC_EVENT_VOICE_PROGRESS) == 0)
+    return runner_on_progress (r, interaction, what, status);
+  if (strcmp (type, OCC_EVENT_INTERACTION_CONNECTED) == 0)
+    return runner_on_connected (r, interaction, what);
+  return runner_on_ended (r, interaction);
+}
+
+/* --- commands ------------------------------------------------------------------------------ */
+
+gboolean
+runner_has_contact (Runner *r, const char *contact)
+{
+  DialerContactInfo info;
+  return dialer_engine_contact (r->engine, contact, &info);
+}
+
+gboolean
+runner_preview_result (Runner *r, const char *contact, gboolean dial_it, GError **error)
+{
+  if (!dialer_engine_preview_result (r->engine, contact, dial_it, g_get_real_time ()))
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_STATE,
+                   "contact %s: not offered for preview in campaign %s", contact, r->campaign);
+      return FALSE;
+    }
+  touch (r, contact);
+  schedule (r, TRUE);
+  return TRUE;
+}
+
+/* The call in which the agent talks or talked to @contact. */
+static RunCall *
+contact_call (Runner *r, const char *contact)
+{
+  RunCall *c = g_hash_table_lookup (r->last, contact);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, r->calls);
+  while (c == NULL && g_hash_table_iter_next (&it, NULL, &v))
+    if (((RunCall *) v)->connected && strcmp (((RunCall *) v)->contact, contact) == 0)
+      c = v;
+  return c;
+}
+
+char *
+runner_last_number (Runner *r, const char *contact)
+{
+  RunCall *c = contact_call (r, contact);
+  return c ? g_strdup (c->number) : NULL;
+}
+
+gboolean
+runner_disposition (Runner *r, const char *contact, DialerDisposition d, gint64 callback_at,
+                    const char *name, GError **error)
+{
+  if (!dialer_engine_disposition (r->engine, contact, d, callback_at, g_get_real_time (), error))
+    return FALSE;
+  touch (r, contact);
+  RunCall *c = contact_call (r, contact);
+  if (c)
+    {
+      occ_bus_publish (occ_plugin_get_bus (r->d->plugin), r->d->plugin,
+                       OCC_EVENT_INTERACTION_DISPOSITION,
+                       g_variant_new_parsed ("(%s, %s, %s, {'campaign': <%s>, 'contact': <%s>})",
+                                             c->interaction, c->agent, name, r->campaign, contact),
+                       NULL);
+      end_wrapup (r, c->agent);
+      g_hash_table_remove (r->last, contact);
+    }
+  schedule (r, TRUE);
+  return TRUE;
+}
+
+static GVariant *
+windows (GArray *a)
+{
+  GVariantBuilder b;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; a && i < a->len; i++)
+    {
+      const DialerWindowFigures *w = &g_array_index (a, DialerWindowFigures, i);
+      g_variant_builder_add_parsed (
+          &b, "{'start': <%x>, 'answers': <%t>, 'abandons': <%t>, 'rate': <%d>}", w->start,
+          w->answers, w->abandons, w->answers ? (double) w->abandons / (double) w->answers : 0.0);
+    }
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+runner_report (Runner *r)
+{
+  DialerReport rep;
+  dialer_engine_report (r->engine, &rep);
+  GVariantDict d;
+  g_variant_dict_init (&d, NULL);
+  g_variant_dict_insert (&d, "campaign", "s", r->campaign);
+  g_variant_dict_insert (&d, "state", "s", r->paused ? "paused" : "running");
+  g_variant_dict_insert (&d, "dials", "t", rep.dials);
+  g_variant_dict_insert (&d, "answers", "t", rep.answers);
+  g_variant_dict_insert (&d, "abandons", "t", rep.abandons);
+  g_variant_dict_insert (&d, "connected", "t", rep.connected);
+  GVariantDict o;
+  g_variant_dict_init (&o, NULL);
+  for (guint i = 0; i < OCC_DIALER_N_OUTCOMES; i++)
+    g_variant_dict_insert (&o, dialer_outcome_name (i), "t", rep.outcomes[i]);
+  g_variant_dict_insert_value (&d, "outcomes", g_variant_dict_end (&o));
+  g_variant_dict_insert (&d, "calls-outside-window", "t", rep.calls_outside_window);
+  g_variant_dict_insert (&d, "dnc-hits", "t", rep.dnc_hits);
+  g_variant_dict_insert (&d, "guard-breaches", "t", rep.guard_breaches);
+  g_variant_dict_insert (&d, "info-messages", "t", rep.info_messages);
+  g_variant_dict_insert (&d, "info-delay-max-s", "d", rep.info_delay_max_s);
+  g_variant_dict_insert (&d, "info-delay-mean-s", "d", rep.info_delay_mean_s);
+  g_variant_dict_insert (&d, "worst-day-rate", "d", rep.worst_day_rate);
+  g_variant_dict_insert (&d, "worst-month-rate", "d", rep.worst_month_rate);
+  g_variant_dict_insert_value (&d, "days", windows (rep.day_windows));
+  g_variant_dict_insert_value (&d, "months", windows (rep.month_windows));
+  dialer_report_clear (&rep);
+  return g_variant_dict_end (&d);
+}
+
+/* --- life ------------------------------------------------------------------------------------ */
+
+Runner *
+runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSettings *s,
+            const OccDialerPacing *pacing, GError **error)
+{
+  DialerEngine *e = dialer_engine_new (&s->engine, pacing, g_random_int (), error);
+  if (e == NULL)
+    {
+      campaign_settings_clear (s);
+      return NULL;
+    }
+  Runner *r = g_new0 (Runner, 1);
+  r->d = dialer_ref (d);
+  r->campaign = g_strdup (campaign);
+  r->caller_id = g_strdup (caller_id);
+  r->agents = g_steal_pointer (&s->agents);
+  r->wrapup_s = s->wrapup_s;
+  campaign_settings_clear (s);
+  r->engine = e;
+  r->dnc = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_call_free);
+  r->agent_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->agent_state = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->wrapups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) run_call_free);
+  r->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  dialer_engine_set_dnc (e, is_dnc, r);
+  dialer_engine_set_complain (e, complain, r);
+  return r;
+}
+
+void
+runner_add_contact (Runner *r, const char *id, const char *phones, gint priority, gint64 next_at_ms)
+{
+  /* ["+2250102030405","+33…"]: E.164 only, written by the import */
+  g_auto (GStrv) parts = g_strsplit_set (phones ? phones : "", "[]\",", -1);
+  g_autoptr (GPtrArray) numbers = g_ptr_array_new ();
+  for (guint k = 0; parts[k]; k++)
+    if (parts[k][0] == '+')
+      g_ptr_array_add (numbers, parts[k]);
+  if (numbers->len == 0)
+    return;
+  g_ptr_array_add (numbers, NULL);
+  gint64 now = g_get_real_time ();
+  DialerContactSpec spec = { .id = id,
+                             .numbers = (const char *const *) numbers->pdata,
+                             .priority = priority,
+                             .callback_at = next_at_ms * 1000 > now ? next_at_ms * 1000 : 0 };
+  g_autoptr (GError) e = NULL;
+  if (!dialer_engine_add_contact (r->engine, &spec, now, &e))
+    g_message ("campaign %s: contact %s left out: %s", r->campaign, id, e->message);
+}
+
+void
+runner_add_dnc (Runner *r, const char *number)
+{
+  g_hash_table_add (r->dnc, g_strdup (number));
+}
+
+void
+runner_go (Runner *r)
+{
+  for (guint i = 0; r->agents[i]; i++)
+    tell_agent (r, r->agents[i], from_acd (g_hash_table_lookup (r->d->agents, r->agents[i])));
+  schedule (r, TRUE);
+}
+
+void
+runner_set_paused (Runner *r, gboolean paused)
+{
+  r->paused = paused;
+  dialer_engine_set_paused (r->engine, paused);
+  schedule (r, TRUE);
+}
+
+gboolean
+runner_is_paused (Runner *r)
+{
+  return r->paused;
+}
+
+void
+runner_free (Runner *r)
+{
+  if (r->timer)
+    g_source_remove (r->timer);
+  GHashTableIter it;
+  gpointer v;
+  const OccVoiceService *vs = r->d->plugin ? voice (r, NULL) : NULL;
+  g_hash_table_iter_init (&it, r->calls);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (vs && !((RunCall *) v)->connected)
+      vs->hangup (vs, ((RunCall *) v)->interaction, NULL);
+  g_hash_table_iter_init (&it, r->wrapups);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    g_source_remove (GPOINTER_TO_UINT (v));
+  /* the last contact states go to the store */
+  if (r->flush)
+    g_source_remove (r->flush);
+  flush (r);
+  g_hash_table_unref (r->last);
+  g_hash_table_unref (r->calls);
+  g_hash_table_unref (r->agent_calls);
+  g_hash_table_unref (r->agent_state);
+  g_hash_table_unref (r->wrapups);
+  g_hash_table_unref (r->dirty);
+  g_hash_table_unref (r->dnc);
+  dialer_engine_free (r->engine);
+  g_strfreev (r->agents);
+  g_free (r->campaign);
+  g_free (r->caller_id);
+  dialer_unref (r->d);
+  g_free (r);
+}

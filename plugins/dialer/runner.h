@@ -1,0 +1,61 @@
+/* dialer: one running campaign — its engine ticked by a main-loop timer
+ * at dialer_engine_next_due(), its actions turned into calls through the
+ * voice service, the calls' events fed back, and each contact's state
+ * written to the store. Main thread only. */
+#pragma once
+
+#include "engine.h"
+#include "plugin-private.h"
+
+/* The [campaign] group as stored in campaign.settings: the plugin's own
+ * keys and the engine's. */
+typedef struct {
+  char *queue;
+  char **agents;  /* agents=login;login: who takes the calls */
+  guint wrapup_s; /* after a dialer call, before the agent is free again */
+  DialerSettings engine;
+} CampaignSettings;
+
+#define CAMPAIGN_GROUP "campaign"
+
+/* Parses and checks @text (a key file with a [campaign] group) for a
+ * campaign in @mode; errors name @campaign, the group and the key. */
+gboolean campaign_settings_parse (const char *text, const char *mode, const char *campaign,
+                                  CampaignSettings *out, GError **error);
+void campaign_settings_clear (CampaignSettings *s);
+
+typedef struct _Runner Runner;
+
+/* A stopped runner for @campaign: add its contacts and do-not-call
+ * numbers, then runner_go(). Takes @s (cleared on return). */
+Runner *runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSettings *s,
+                    const OccDialerPacing *pacing, GError **error);
+/* Ends the run: ringing calls are hung up, connected ones go on. */
+void runner_free (Runner *r);
+
+/* A contact from the store: @phones its JSON array of E.164 numbers,
+ * @next_at_ms a retry or call-back time (0: due now). */
+void runner_add_contact (Runner *r, const char *id, const char *phones, gint priority,
+                         gint64 next_at_ms);
+void runner_add_dnc (Runner *r, const char *number);
+void runner_go (Runner *r);
+void runner_set_paused (Runner *r, gboolean paused);
+gboolean runner_is_paused (Runner *r);
+
+/* A call's event from the bus (FALSE when the call is not this run's):
+ * voice.progress (@what: its state, @status: sip-status),
+ * interaction.connected (@what: the agent) or interaction.ended. */
+gboolean runner_on_call (Runner *r, const char *type, const char *interaction, const char *what,
+                         int status);
+/* The ACD's state of an agent (agent.state's name). */
+void runner_on_agent (Runner *r, const char *login, const char *acd_state);
+
+/* The number of the call in which an agent talks or talked to @contact
+ * (transfer full), or NULL. */
+char *runner_last_number (Runner *r, const char *contact);
+gboolean runner_has_contact (Runner *r, const char *contact);
+gboolean runner_preview_result (Runner *r, const char *contact, gboolean dial, GError **error);
+gboolean runner_disposition (Runner *r, const char *contact, DialerDisposition d,
+                             gint64 callback_at, const char *name, GError **error);
+/* The engine's compliance report and the run's state (floating a{sv}). */
+GVariant *runner_report (Runner *r);

@@ -1,0 +1,412 @@
+/* Campaigns that really dial: the real omniccd with sip, media, the ACD,
+ * the dialer and the pacing plugins; the subscribers behind the trunk
+ * played by one sipp (tests/plugins/dialer/subscriber.xml: one number
+ * answers, one is busy, one rings forever) and the agent's phone by
+ * another, all on 127.0.0.1. What is checked is what happened — the SIP
+ * messages sipp saw, the contact rows in the store, the engine's report
+ * and the events — never how long it took. */
+#include "peers.h"
+#include "sip-site.h"
+#include "sipp.h"
+#include "testlib.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#define ANSWERS "+2250700000001"
+#define BUSY "+2250700000002"
+#define RINGS "+2250700000003"
+#define BARRED "+2250700000004"
+
+typedef struct {
+  OccTestSipSite s;
+  OccTestSipp *subscribers;
+  char *csv;
+} Site;
+
+static const char acd_conf[] = "[queue sales]\nstrategy=longest-idle\n"
+                               "[agent awa]\nqueues=sales\n";
+
+/* The site, with the subscribers' sipp as the first trunk's far end
+ * (without keep-alives: sipp answers only its scenario). */
+static void
+site_start (Site *t, const char *plugins)
+{
+  int port = occ_test_free_sip_port ();
+  OccTestSippConfig far = { .scenario = SOURCE_ROOT "/tests/plugins/dialer/subscriber.xml",
+                            .port = port,
+                            .service = "subscriber",
+                            .timeout_s = 300 };
+  t->subscribers = occ_test_sipp_start (&far);
+  g_assert_nonnull (t->subscribers);
+  const char *const files[] = { "plugins.d/acd.conf", acd_conf, "plugins.d/dialer.conf",
+                                "[dialer]\ncountry=225\n", NULL };
+  g_autofree char *more = g_strdup_printf ("[trunk subscribers]\naddress=127.0.0.1:%d\norder=1\n"
+                                           "options-interval=0\ncodecs=PCMU\n",
+                                           port);
+  occ_test_sip_site_start_with (&t->s, plugins, files, NULL, "order=99", more);
+}
+
+static void
+site_stop (Site *t)
+{
+  occ_test_sip_site_stop (&t->s);
+  occ_test_sipp_free (t->subscribers);
+  g_free (t->csv);
+}
+
+/* What the subscribers' side received so far. */
+static char *
+received (Site *t)
+{
+  char *text = NULL;
+  g_file_get_contents (t->subscribers->messages, &text, NULL, NULL);
+  return text ? text : g_strdup ("");
+}
+
+/* Shows the daemon's log and what the subscribers saw (a failing test's
+ * best friend). */
+static void
+dump (Site *t)
+{
+  g_autofree char *log = occ_test_read (t->s.d->log);
+  g_test_message ("omniccd's log:\n%s", log ? log : "(none)");
+  occ_test_sipp_dump (t->subscribers);
+}
+
+#define CHECK(t, cond)     \
+  G_STMT_START             \
+  {                        \
+    gboolean ok_ = (cond); \
+    if (!ok_)              \
+      dump (t);            \
+    g_assert_true (ok_);   \
+  }                        \
+  G_STMT_END
+
+static char *call_ok (Site *t, const char *command, ...) G_GNUC_NULL_TERMINATED;
+
+/* `omnicc call COMMAND ARGS…` that must succeed (at most 8 arguments). */
+static char *
+call_ok (Site *t, const char *command, ...)
+{
+  const char *a[8] = { NULL };
+  va_list ap;
+  va_start (ap, command);
+  for (guint i = 0; i < G_N_ELEMENTS (a) - 1; i++)
+    if ((a[i] = va_arg (ap, const char *)) == NULL)
+      break;
+  va_end (ap);
+  return occ_test_call (t->s.d, 0, command, a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL);
+}
+
+/* A campaign @id in @mode with @settings (the [campaign] group's lines)
+ * and the four contacts, BARRED put on the do-not-call list after the
+ * import (an import leaves such numbers out). */
+static void
+campaign_new (Site *t, const char *id, const char *mode, const char *settings)
+{
+  g_autofree char *group = g_strconcat ("[campaign]\n", settings, NULL);
+  g_autofree char *name = g_strconcat (id, ".conf", NULL);
+  occ_test_write (t->s.dir, name, group);
+  g_autofree char *conf = g_build_filename (t->s.dir, name, NULL);
+  g_autofree char *set = g_strconcat ("settings=", conf, NULL);
+  g_autofree char *ida = g_strconcat ("id=", id, NULL);
+  g_autofree char *modea = g_strconcat ("mode=", mode, NULL);
+  g_autofree char *c = call_ok (t, "campaign.create", ida, "name=Spring", modea, "queue=sales",
+                                "caller-id=+2252720000000", set, NULL);
+  occ_test_write (t->s.dir, "contacts.csv",
+                  "name;phone;prio\nAnswers;" ANSWERS ";4\nBusy;" BUSY ";3\nRings;" RINGS
+                  ";2\nBarred;" BARRED ";1\n");
+  g_autofree char *file = g_build_filename (t->s.dir, "contacts.csv", NULL);
+  g_autofree char *filea = g_strconcat ("file=", file, NULL);
+  g_autofree char *campaign = g_strconcat ("campaign=", id, NULL);
+  g_autofree char *im = call_ok (t, "campaign.import", campaign, filea, "phones=phone",
+                                 "priority-column=prio", NULL);
+  g_assert_nonnull (strstr (im, "\"imported\":4"));
+  g_autofree char *dnc = call_ok (t, "dnc.add", "number=" BARRED, "reason=asked", NULL);
+}
+
+/* The site with the progressive pacing and awa ready at her phone, which
+ * answers one call with @scenario (transfer full). */
+static OccTestSipp *
+site_with_agent (Site *t, const char *scenario)
+{
+  site_start (t, "acd;acd-longest-idle;dialer;dialer-progressive");
+  OccTestSipp *phone = occ_test_sip_site_phone (&t->s, "awa", scenario, FALSE);
+  g_autofree char *in = call_ok (t, "agent.login", "login=awa", NULL);
+  g_autofree char *r = call_ok (t, "agent.ready", "login=awa", NULL);
+  return phone;
+}
+
+/* awa takes the calls, at any time of the week */
+#define ALWAYS "agents=awa\nwrapup=0\ntimezone=UTC\nwindow=00:00-24:00\n"
+
+/* One column of the contact row whose numbers hold @phone (transfer
+ * full; "" for NULL). */
+static char *
+contact_field (Site *t, const char *phone, const char *column)
+{
+  g_autofree char *db = g_build_filename (t->s.dir, "state", "omnicc.db", NULL);
+  sqlite3 *sql = NULL;
+  g_assert_cmpint (sqlite3_open_v2 (db, &sql, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (sql, 5000);
+  g_autofree char *q
+      = g_strdup_printf ("SELECT %s FROM contact WHERE phones LIKE '%%%s%%'", column, phone);
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint (sqlite3_prepare_v2 (sql, q, -1, &st, NULL), ==, SQLITE_OK);
+  char *v = NULL;
+  if (sqlite3_step (st) == SQLITE_ROW)
+    v = g_strdup (sqlite3_column_text (st, 0) ? (const char *) sqlite3_column_text (st, 0) : "");
+  sqlite3_finalize (st);
+  sqlite3_close (sql);
+  g_assert_nonnull (v);
+  return v;
+}
+
+typedef struct {
+  Site *t;
+  const char *phone, *column, *value;
+} RowWait;
+
+static gboolean
+row_is (gpointer data)
+{
+  RowWait *w = data;
+  g_autofree char *v = contact_field (w->t, w->phone, w->column);
+  return strcmp (v, w->value) == 0;
+}
+
+/* Waits (bounded) until the contact of @phone has @column = @value. */
+static gboolean
+row_until (Site *t, const char *phone, const char *column, const char *value, guint timeout_ms)
+{
+  RowWait w = { t, phone, column, value };
+  if (occ_test_wait_for (row_is, &w, timeout_ms))
+    return TRUE;
+  g_autofree char *v = contact_field (t, phone, column);
+  g_test_message ("contact %s: %s is “%s”, not “%s”", phone, column, v, value);
+  return FALSE;
+}
+
+/* How long after its last outcome (written with it) the contact of
+ * @phone is due again, in ms: its retry rule's delay, from the store. */
+static gint64
+retry_delay_ms (Site *t, const char *phone)
+{
+  g_autofree char *next = contact_field (t, phone, "next_attempt_at");
+  g_autofree char *updated = contact_field (t, phone, "updated_at");
+  return g_ascii_strtoll (next, NULL, 10) - g_ascii_strtoll (updated, NULL, 10);
+}
+
+static JsonObject *
+report (Site *t, const char *id)
+{
+  g_autofree char *ida = g_strconcat ("id=", id, NULL);
+  g_autofree char *r = call_ok (t, "campaign.report", ida, NULL);
+  return occ_test_parse_object (r);
+}
+
+static gint64
+outcome (JsonObject *rep, const char *name)
+{
+  return json_object_get_int_member (json_object_get_object_member (rep, "outcomes"), name);
+}
+
+static void
+test_progressive_campaign (void)
+{
+  Site t = { 0 };
+  /* the agent answers one call and hangs up a second later */
+  g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas-hangs-up");
+  campaign_new (&t, "spring", "progressive",
+                ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\n");
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=spring", NULL);
+  g_assert_nonnull (strstr (go, "\"running\""));
+
+  /* the answered call reached the agent's phone, bridged, and ended */
+  CHECK (&t, occ_test_sipp_wait (phone, 30000) == 0);
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "answered", 10000));
+  g_autofree char *answered_id = contact_field (&t, ANSWERS, "id");
+  g_autofree char *contact = g_strconcat ("contact=", answered_id, NULL);
+  g_autofree char *disp = call_ok (&t, "campaign.disposition", contact, "disposition=sale", NULL);
+  CHECK (&t, row_until (&t, ANSWERS, "state", "done", 5000));
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "sale", 5000));
+
+  /* busy: waits for its retry, an hour later by its rule */
+  CHECK (&t, row_until (&t, BUSY, "last_outcome", "busy", 20000));
+  g_autofree char *busy_state = contact_field (&t, BUSY, "state");
+  g_assert_cmpstr (busy_state, ==, "pending");
+  gint64 delay_ms = retry_delay_ms (&t, BUSY);
+  g_assert_cmpint (delay_ms, >, 3500 * 1000);
+  g_assert_cmpint (delay_ms, <=, 3600 * 1000);
+  g_autofree char *busy_attempts = contact_field (&t, BUSY, "attempts");
+  g_assert_cmpstr (busy_attempts, ==, "1");
+
+  /* the one that rings is hung up at the ring time-out: no-answer */
+  CHECK (&t, row_until (&t, RINGS, "last_outcome", "no-answer", 40000));
+  g_autofree char *sent = received (&t);
+  g_assert_nonnull (strstr (sent, "INVITE sip:" ANSWERS "@"));
+  g_assert_nonnull (strstr (sent, "INVITE sip:" BUSY "@"));
+  g_assert_nonnull (strstr (sent, "CANCEL sip:" RINGS "@"));
+  /* the do-not-call number was never dialed */
+  g_assert_null (strstr (sent, BARRED));
+  g_autofree char *barred = contact_field (&t, BARRED, "attempts");
+  g_assert_cmpstr (barred, ==, "0");
+
+  g_autoptr (JsonObject) rep = report (&t, "spring");
+  g_assert_cmpint (json_object_get_int_member (rep, "dials"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (rep, "answers"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "connected"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "abandons"), ==, 0);
+  g_assert_cmpint (outcome (rep, "busy"), ==, 1);
+  g_assert_cmpint (outcome (rep, "no-answer"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "dnc-hits"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (rep, "calls-outside-window"), ==, 0);
+
+  g_autofree char *stop = call_ok (&t, "campaign.stop", "id=spring", NULL);
+  g_autofree char *ev = occ_test_sip_site_events (&t.s);
+  g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
+  g_assert_nonnull (strstr (ev, "\"interaction.disposition\""));
+  g_assert_nonnull (strstr (ev, "\"sale\""));
+  g_assert_nonnull (strstr (ev, "\"campaign.state\""));
+  g_autofree char *status = call_ok (&t, "campaign.status", "id=spring", NULL);
+  g_assert_nonnull (strstr (status, "\"stopped\""));
+  site_stop (&t);
+}
+
+/* The id of the only call `sip.calls` lists (transfer full). */
+static char *
+the_call (Site *t)
+{
+  g_autofree char *out = call_ok (t, "sip.calls", NULL);
+  g_autoptr (JsonNode) n = json_from_string (out, NULL);
+  g_assert_nonnull (n);
+  JsonArray *a = json_node_get_array (n);
+  g_assert_cmpuint (json_array_get_length (a), ==, 1);
+  return g_strdup (json_object_get_string_member (json_array_get_object_element (a, 0), "id"));
+}
+
+static void
+test_pause_stops_new_dials (void)
+{
+  Site t = { 0 };
+  /* the agent's phone holds the call until the test hangs it up */
+  g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas");
+  campaign_new (&t, "paused", "progressive", ALWAYS "days=mon-sun\nring-timeout=15\n");
+  g_autofree char *set = call_ok (&t, "campaign.set", "id=paused", "retry-busy=2h:1", NULL);
+  g_assert_nonnull (strstr (set, "retry-busy=2h:1"));
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=paused", NULL);
+  /* the first contact answers and talks to the agent */
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "answered", 15000));
+  g_autofree char *pause = call_ok (&t, "campaign.pause", "id=paused", NULL);
+  g_assert_nonnull (strstr (pause, "\"paused\""));
+  /* the call in progress goes on to its end; the agent is free again */
+  g_autofree char *id = the_call (&t);
+  g_autofree char *ida = g_strconcat ("id=", id, NULL);
+  g_autofree char *h = call_ok (&t, "sip.hangup", ida, NULL);
+  g_assert_cmpint (occ_test_sipp_wait (phone, 10000), ==, 0);
+  g_autofree char *ev = occ_test_sip_site_events (&t.s);
+  g_assert_nonnull (strstr (ev, "\"interaction.ended\""));
+  /* … and nothing else was dialed */
+  g_autoptr (JsonObject) paused = report (&t, "paused");
+  g_assert_cmpint (json_object_get_int_member (paused, "dials"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (paused, "connected"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (paused, "state"), ==, "paused");
+  g_autofree char *sent = received (&t);
+  g_assert_null (strstr (sent, BUSY));
+  g_autofree char *busy = contact_field (&t, BUSY, "attempts");
+  g_assert_cmpstr (busy, ==, "0");
+  /* a second start is refused */
+  g_autofree char *twice = occ_test_call (t.s.d, 1, "campaign.start", "id=paused", NULL);
+  g_assert_nonnull (strstr (twice, "already started"));
+  /* resumed, it dials the next contact, whose retry follows the rule set */
+  g_autofree char *resume = call_ok (&t, "campaign.resume", "id=paused", NULL);
+  CHECK (&t, row_until (&t, BUSY, "last_outcome", "busy", 15000));
+  gint64 delay_ms = retry_delay_ms (&t, BUSY);
+  g_assert_cmpint (delay_ms, >, 7100 * 1000);
+  g_assert_cmpint (delay_ms, <=, 7200 * 1000);
+  g_autofree char *stop = call_ok (&t, "campaign.stop", "id=paused", NULL);
+  g_autofree char *gone = occ_test_call (t.s.d, 1, "campaign.report", "id=paused", NULL);
+  g_assert_nonnull (strstr (gone, "not running"));
+  site_stop (&t);
+}
+
+static void
+test_closed_window_dials_nothing (void)
+{
+  Site t = { 0 };
+  g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas");
+  /* open only on a day that is not today (UTC) */
+  static const char *const days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  const char *other = days[g_date_time_get_day_of_week (now) % 7];
+  g_autofree char *settings = g_strdup_printf (ALWAYS "days=%s\n", other);
+  campaign_new (&t, "closed", "progressive", settings);
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=closed", NULL);
+  /* the engine was ticked and asked: its books say no call */
+  occ_test_spin (1500);
+  g_autoptr (JsonObject) rep = report (&t, "closed");
+  g_assert_cmpint (json_object_get_int_member (rep, "dials"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (rep, "calls-outside-window"), ==, 0);
+  g_autofree char *st = contact_field (&t, ANSWERS, "state");
+  g_assert_cmpstr (st, ==, "pending");
+  g_autofree char *sent = received (&t);
+  g_assert_null (strstr (sent, "INVITE"));
+  site_stop (&t);
+}
+
+static void
+test_bad_requests (void)
+{
+  Site t = { 0 };
+  /* no predictive pacing plugin loaded */
+  site_start (&t, "acd;acd-longest-idle;dialer;dialer-progressive");
+  g_autofree char *c = call_ok (&t, "campaign.create", "id=later", "name=Later", "mode=predictive",
+                                "queue=sales", NULL);
+  occ_test_write (t.s.dir, "short.conf", "[campaign]\nring-timeout=5\n");
+  g_autofree char *path = g_build_filename (t.s.dir, "short.conf", NULL);
+  g_autofree char *short_conf = g_strconcat ("settings=", path, NULL);
+  /* each refused with a message that names the problem */
+  const struct {
+    const char *command, *args[5], *says;
+  } bad[] = {
+    { "campaign.start", { "id=nope" }, "no campaign" },
+    { "campaign.start", { "id=later" }, "dialer.pacing/predictive" },
+    /* contradictions and unknown keys, named */
+    { "campaign.set", { "id=later", "window=10:00-09:00" }, "window" },
+    { "campaign.set", { "id=later", "ring-time=20" }, "ring-time" },
+    { "campaign.create",
+      { "id=short", "name=Short", "mode=progressive", "queue=sales", short_conf },
+      "ring-timeout" },
+    { "campaign.disposition", { "contact=x", "disposition=sale" }, "no running campaign" },
+    { "campaign.disposition", { "contact=x", "disposition=maybe" }, "disposition" },
+    { "campaign.disposition", { "contact=x", "disposition=call-back" }, "at:" },
+    { "campaign.preview-result", { "contact=x" }, "dial" },
+    { "campaign.pause", { "id=later" }, "not running" },
+    { "campaign.report", { "id=later" }, "not running" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *out
+          = occ_test_call (t.s.d, 1, bad[i].command, bad[i].args[0], bad[i].args[1], bad[i].args[2],
+                           bad[i].args[3], bad[i].args[4], NULL);
+      if (strstr (out, bad[i].says) == NULL)
+        g_test_message ("%s: “%s” does not say “%s”", bad[i].command, out, bad[i].says);
+      g_assert_nonnull (strstr (out, bad[i].says));
+    }
+  site_stop (&t);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!occ_test_sipp_installed ())
+    return 0;
+  g_test_add_func ("/dialer/calls/progressive-campaign", test_progressive_campaign);
+  g_test_add_func ("/dialer/calls/pause-stops-new-dials", test_pause_stops_new_dials);
+  g_test_add_func ("/dialer/calls/closed-window-dials-nothing", test_closed_window_dials_nothing);
+  g_test_add_func ("/dialer/calls/bad-requests", test_bad_requests);
+  return g_test_run ();
+}
