@@ -356,6 +356,71 @@ test_closed_window_dials_nothing (void)
   site_stop (&t);
 }
 
+/* The contact of the @nth campaign.preview event (from 1) for awa, once
+ * the event log has it (transfer full; NULL after about 20 s). */
+static char *
+previewed (Site *t, guint nth)
+{
+  for (guint tries = 0; tries < 15; tries++)
+    {
+      g_autofree char *ev = occ_test_sip_site_events (&t->s);
+      g_auto (GStrv) lines = g_strsplit (ev, "\n", -1);
+      guint seen = 0;
+      for (guint i = 0; lines[i]; i++)
+        if (strstr (lines[i], "\"campaign.preview\"") && ++seen == nth)
+          {
+            g_autoptr (JsonObject) o = occ_test_parse_object (lines[i]);
+            JsonArray *payload = json_object_get_array_member (o, "payload");
+            g_assert_cmpstr (json_array_get_string_element (payload, 2), ==, "awa");
+            return g_strdup (json_array_get_string_element (payload, 1));
+          }
+    }
+  return NULL;
+}
+
+static void
+test_preview_campaign (void)
+{
+  Site t = { 0 };
+  site_start (&t, "acd;acd-longest-idle;dialer;dialer-preview");
+  g_autoptr (OccTestSipp) phone = occ_test_sip_site_phone (&t.s, "awa", "uas-hangs-up", FALSE);
+  g_autofree char *in = call_ok (&t, "agent.login", "login=awa", NULL);
+  g_autofree char *r = call_ok (&t, "agent.ready", "login=awa", NULL);
+  campaign_new (&t, "look", "preview", ALWAYS "days=mon-sun\nring-timeout=15\n");
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=look", NULL);
+  /* the agent sees the first record, and nothing is dialed before she
+   * says so */
+  g_autofree char *first = previewed (&t, 1);
+  CHECK (&t, first != NULL);
+  g_autofree char *answers_id = contact_field (&t, ANSWERS, "id");
+  g_assert_cmpstr (first, ==, answers_id);
+  g_autofree char *none = received (&t);
+  g_assert_null (strstr (none, "INVITE"));
+  g_autofree char *contact = g_strconcat ("contact=", first, NULL);
+  g_autofree char *dial = call_ok (&t, "campaign.preview-result", contact, "dial=true", NULL);
+  /* dialed for her: answered, her phone rings and takes it */
+  CHECK (&t, occ_test_sipp_wait (phone, 30000) == 0);
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "answered", 10000));
+  /* the next record: skipped, it waits for its retry and is not dialed */
+  g_autofree char *second = previewed (&t, 2);
+  CHECK (&t, second != NULL);
+  g_autofree char *busy_id = contact_field (&t, BUSY, "id");
+  g_assert_cmpstr (second, ==, busy_id);
+  g_autofree char *contact2 = g_strconcat ("contact=", second, NULL);
+  g_autofree char *skip = call_ok (&t, "campaign.preview-result", contact2, "dial=false", NULL);
+  CHECK (&t, row_until (&t, BUSY, "last_outcome", "skipped", 10000));
+  g_autofree char *attempts = contact_field (&t, BUSY, "attempts");
+  g_assert_cmpstr (attempts, ==, "0");
+  g_autofree char *sent = received (&t);
+  g_assert_null (strstr (sent, BUSY));
+  g_autoptr (JsonObject) rep = report (&t, "look");
+  g_assert_cmpint (json_object_get_int_member (rep, "dials"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "connected"), ==, 1);
+  g_assert_cmpint (outcome (rep, "skipped"), ==, 1);
+  g_autofree char *stop = call_ok (&t, "campaign.stop", "id=look", NULL);
+  site_stop (&t);
+}
+
 static void
 test_bad_requests (void)
 {
@@ -407,6 +472,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialer/calls/progressive-campaign", test_progressive_campaign);
   g_test_add_func ("/dialer/calls/pause-stops-new-dials", test_pause_stops_new_dials);
   g_test_add_func ("/dialer/calls/closed-window-dials-nothing", test_closed_window_dials_nothing);
+  g_test_add_func ("/dialer/calls/preview-campaign", test_preview_campaign);
   g_test_add_func ("/dialer/calls/bad-requests", test_bad_requests);
   return g_test_run ();
 }
