@@ -830,6 +830,11 @@ dialer_load (OccPlugin *plugin, GError **error)
    * committed, so never part of a campaign */
   occ_store_execute1 (d->store, "DELETE FROM contact WHERE state = 'importing'", NULL,
                       OCC_STORE_FLAGS_NONE, stale_removed, NULL);
+  /* runs live in memory: a campaign that ran when the last daemon
+   * stopped is stopped now, until started again */
+  occ_store_execute1 (
+      d->store, "UPDATE campaign SET state = 'stopped' WHERE state IN ('running', 'paused')", NULL,
+      OCC_STORE_FLAGS_NONE, dialer_store_logged, (gpointer) "the states of the campaigns that ran");
   if (!register_all (d, error) || !dialer_runs_register (d, error))
     {
       dialer_unref (d);

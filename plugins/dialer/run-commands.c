@@ -110,8 +110,8 @@ set_read (GPtrArray *results, const GError *error, gpointer data)
     {
       const char *mode = occ_store_result_get_string (r, 0, 0);
       g_autoptr (GKeyFile) kf = g_key_file_new ();
-      g_key_file_load_from_data (kf, occ_store_result_get_string (r, 0, 1), -1, G_KEY_FILE_NONE,
-                                 NULL);
+      const char *stored = occ_store_result_get_string (r, 0, 1);
+      g_key_file_load_from_data (kf, stored ? stored : "", -1, G_KEY_FILE_NONE, NULL);
       GVariantIter it;
       const char *key;
       GVariant *value;
