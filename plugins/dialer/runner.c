@@ -282,7 +282,7 @@ wrapup_done (gpointer data)
   Wrapup *w = data;
   Runner *r = w->r;
   const char *acd = g_hash_table_lookup (r->d->agents, w->login);
-  g_hash_table_steal (r->wrapups, w->login);
+  g_hash_table_remove (r->wrapups, w->login); /* (the key only: this source ends) */
   tell_agent (r, w->login, from_acd (acd));
   return G_SOURCE_REMOVE;
 }
