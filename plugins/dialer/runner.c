@@ -153,9 +153,13 @@ schedule (Runner *r, gboolean now_please)
   gint64 due = now_please ? now : dialer_engine_next_due (r->engine, now);
   if (due == G_MAXINT64)
     return;
-  /* at least 5 ms apart when the engine keeps saying "now": never a busy loop */
-  gint64 ms = CLAMP ((due - now + 999) / 1000, now_please ? 0 : 5, 3600 * 1000);
-  r->timer = g_timeout_add ((guint) ms, on_timer, r);
+  /* A deadline (the information message's above all) is met as closely as
+   * a main loop can: whole ms rounded down, then 1 ms steps to it, at high
+   * priority. 5 ms apart when the engine says "overdue" after a tick:
+   * never a busy loop. */
+  gint64 wait_us = due - now;
+  gint64 ms = now_please ? 0 : wait_us <= 0 ? 5 : CLAMP (wait_us / 1000, 1, 3600 * 1000);
+  r->timer = g_timeout_add_full (G_PRIORITY_HIGH, (guint) ms, on_timer, r, NULL);
 }
 
 /* --- the store ---------------------------------------------------------------------------- */

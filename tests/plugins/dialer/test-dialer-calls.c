@@ -308,6 +308,21 @@ test_pause_stops_new_dials (void)
   g_assert_cmpint (occ_test_sipp_wait (phone, 10000), ==, 0);
   g_autofree char *ev = occ_test_sip_site_events (&t.s);
   g_assert_nonnull (strstr (ev, "\"interaction.ended\""));
+  /* a call-back asked for: due then, first */
+  g_autofree char *answers_id = contact_field (&t, ANSWERS, "id");
+  g_autofree char *contact = g_strconcat ("contact=", answers_id, NULL);
+  g_autoptr (GDateTime) later
+      = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC + 3 * 3600);
+  g_autofree char *iso = g_date_time_format_iso8601 (later);
+  g_autofree char *at = g_strconcat ("at=", iso, NULL);
+  g_autofree char *cb
+      = call_ok (&t, "campaign.disposition", contact, "disposition=call-back", at, NULL);
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "call-back", 5000));
+  g_autofree char *due = contact_field (&t, ANSWERS, "next_attempt_at");
+  g_assert_cmpint (g_ascii_strtoll (due, NULL, 10), ==,
+                   g_date_time_to_unix (later) * G_GINT64_CONSTANT (1000));
+  g_autofree char *cb_state = contact_field (&t, ANSWERS, "state");
+  g_assert_cmpstr (cb_state, ==, "pending");
   /* … and nothing else was dialed */
   g_autoptr (JsonObject) paused = report (&t, "paused");
   g_assert_cmpint (json_object_get_int_member (paused, "dials"), ==, 1);
@@ -356,6 +371,37 @@ test_closed_window_dials_nothing (void)
   site_stop (&t);
 }
 
+static void
+test_untaken_answer_is_abandoned (void)
+{
+  Site t = { 0 };
+  /* the agent's phone rings and rings: nobody takes the answered call */
+  g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas-ringing-forever");
+  campaign_new (&t, "lonely", "progressive", ALWAYS "days=mon-sun\nring-timeout=15\n");
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=lonely", NULL);
+  /* at the information-message deadline the call is let go: the agent's
+   * phone is cancelled, the subscriber hung up */
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "abandoned", 20000));
+  CHECK (&t, occ_test_sipp_wait (phone, 10000) == 0);
+  g_autoptr (JsonObject) rep = report (&t, "lonely");
+  g_assert_cmpint (json_object_get_int_member (rep, "answers"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "abandons"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "connected"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (rep, "info-messages"), ==, 1);
+  /* (its delay is a figure of this machine's main loop, not checked
+   * here: it is at the deadline give or take the loop's latency) */
+  g_test_message ("information message after %.6f s",
+                  json_object_get_double_member (rep, "info-delay-max-s"));
+  g_assert_cmpfloat (json_object_get_double_member (rep, "info-delay-max-s"), >=, 2.0);
+  g_assert_cmpfloat (json_object_get_double_member (rep, "worst-day-rate"), ==, 1.0);
+  /* not called again within the 72-hour guard */
+  g_assert_cmpint (retry_delay_ms (&t, ANSWERS), >=, 72 * 3600 * 1000 - 1000);
+  g_autofree char *sent = received (&t);
+  g_assert_nonnull (strstr (sent, "BYE sip:"));
+  g_autofree char *stop = call_ok (&t, "campaign.stop", "id=lonely", NULL);
+  site_stop (&t);
+}
+
 /* The contact of the @nth campaign.preview event (from 1) for awa, once
  * the event log has it (transfer full; NULL after about 20 s). */
 static char *
@@ -401,6 +447,13 @@ test_preview_campaign (void)
   /* dialed for her: answered, her phone rings and takes it */
   CHECK (&t, occ_test_sipp_wait (phone, 30000) == 0);
   CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "answered", 10000));
+  /* "do not call me again": the number joins the site's list */
+  g_autofree char *dnc
+      = call_ok (&t, "campaign.disposition", contact, "disposition=do-not-call", NULL);
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "do-not-call", 5000));
+  g_autofree char *listed = call_ok (&t, "dnc.list", NULL);
+  g_assert_nonnull (strstr (listed, ANSWERS));
+  g_assert_nonnull (strstr (listed, "disposition"));
   /* the next record: skipped, it waits for its retry and is not dialed */
   g_autofree char *second = previewed (&t, 2);
   CHECK (&t, second != NULL);
@@ -472,6 +525,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialer/calls/progressive-campaign", test_progressive_campaign);
   g_test_add_func ("/dialer/calls/pause-stops-new-dials", test_pause_stops_new_dials);
   g_test_add_func ("/dialer/calls/closed-window-dials-nothing", test_closed_window_dials_nothing);
+  g_test_add_func ("/dialer/calls/untaken-answer-is-abandoned", test_untaken_answer_is_abandoned);
   g_test_add_func ("/dialer/calls/preview-campaign", test_preview_campaign);
   g_test_add_func ("/dialer/calls/bad-requests", test_bad_requests);
   return g_test_run ();
