@@ -132,7 +132,7 @@ campaign_new (Site *t, const char *id, const char *mode, const char *settings)
 static OccTestSipp *
 site_with_agent (Site *t, const char *scenario)
 {
-  site_start (t, "acd;acd-longest-idle;dialer;dialer-progressive");
+  site_start (t, "acd;acd-longest-idle;dialer;dialer-progressive;dialer-predictive");
   OccTestSipp *phone = occ_test_sip_site_phone (&t->s, "awa", scenario, FALSE);
   g_autofree char *in = call_ok (t, "agent.login", "login=awa", NULL);
   g_autofree char *r = call_ok (t, "agent.ready", "login=awa", NULL);
@@ -213,14 +213,15 @@ outcome (JsonObject *rep, const char *name)
   return json_object_get_int_member (json_object_get_object_member (rep, "outcomes"), name);
 }
 
+/* progressive, and predictive (which dials as progressive does until
+ * it has measured: one agent, one call at a time) */
 static void
-test_progressive_campaign (void)
+test_campaign_dials (gconstpointer mode)
 {
   Site t = { 0 };
   /* the agent answers one call and hangs up a second later */
   g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas-hangs-up");
-  campaign_new (&t, "spring", "progressive",
-                ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\n");
+  campaign_new (&t, "spring", mode, ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\n");
   g_autofree char *go = call_ok (&t, "campaign.start", "id=spring", NULL);
   g_assert_nonnull (strstr (go, "\"running\""));
 
@@ -522,7 +523,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (!occ_test_sipp_installed ())
     return 0;
-  g_test_add_func ("/dialer/calls/progressive-campaign", test_progressive_campaign);
+  g_test_add_data_func ("/dialer/calls/progressive-campaign", "progressive", test_campaign_dials);
+  g_test_add_data_func ("/dialer/calls/predictive-campaign", "predictive", test_campaign_dials);
   g_test_add_func ("/dialer/calls/pause-stops-new-dials", test_pause_stops_new_dials);
   g_test_add_func ("/dialer/calls/closed-window-dials-nothing", test_closed_window_dials_nothing);
   g_test_add_func ("/dialer/calls/untaken-answer-is-abandoned", test_untaken_answer_is_abandoned);
