@@ -304,6 +304,9 @@ wrapup_free (gpointer data)
 static void
 start_wrapup (Runner *r, const char *login)
 {
+  gpointer earlier;
+  if (g_hash_table_lookup_extended (r->wrapups, login, NULL, &earlier))
+    g_source_remove (GPOINTER_TO_UINT (earlier));
   Wrapup *w = g_new0 (Wrapup, 1);
   w->r = r;
   w->login = g_strdup (login);
