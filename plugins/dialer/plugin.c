@@ -468,18 +468,23 @@ one_param (GVariant *params)
 }
 
 /* On the main loop: where the import is (every 10,000 contacts). */
+/* Where an import is, taken by the worker (the report is its to change)
+ * and published from the main loop. */
+typedef struct {
+  Import *im;
+  GVariant *event; /* (sttt) */
+} Progress;
+
 static gboolean
 publish_progress (gpointer data)
 {
-  Import *im = data;
-  if (im->d->plugin)
-    {
-      const DialerImportReport *r = dialer_import_get_report (im->imp);
-      occ_bus_publish (occ_plugin_get_bus (im->d->plugin), im->d->plugin, EV_IMPORT_PROGRESS,
-                       g_variant_new ("(sttt)", im->campaign, r->rows, im->written, r->rejected),
-                       NULL);
-    }
-  import_unref (im);
+  Progress *p = data;
+  if (p->im->d->plugin)
+    occ_bus_publish (occ_plugin_get_bus (p->im->d->plugin), p->im->d->plugin, EV_IMPORT_PROGRESS,
+                     p->event, NULL);
+  g_variant_unref (p->event);
+  import_unref (p->im);
+  g_free (p);
   return G_SOURCE_REMOVE;
 }
 
@@ -524,7 +529,14 @@ sink_batch (const DialerContact *contacts, guint n, gpointer data, GError **erro
     return FALSE;
   im->written += n;
   if (im->written % 10000 < n)
-    g_main_context_invoke (NULL, publish_progress, import_ref (im));
+    {
+      const DialerImportReport *r = dialer_import_get_report (im->imp);
+      Progress *p = g_new0 (Progress, 1);
+      p->im = import_ref (im);
+      p->event = g_variant_ref_sink (
+          g_variant_new ("(sttt)", im->campaign, r->rows, im->written, r->rejected));
+      g_main_context_invoke (NULL, publish_progress, p);
+    }
   return TRUE;
 }
 
