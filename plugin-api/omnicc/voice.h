@@ -19,7 +19,7 @@
 G_BEGIN_DECLS
 
 #define OCC_VOICE_SERVICE "voice"
-#define OCC_VOICE_VERSION 1
+#define OCC_VOICE_VERSION 2 /* 2: originate_queue */
 #define OCC_EVENT_VOICE_PROGRESS "voice.progress"
 
 static inline GQuark
@@ -50,6 +50,16 @@ struct _OccVoiceService {
                       const char *agent, GError **error);
   /* Ends the call @id, in whatever state. */
   gboolean (*hangup) (const OccVoiceService *self, const char *id, GError **error);
+  /* Appended (optional: check OCC_SERVICE_HAS (v, originate_queue)).
+   * Places a call as originate() does, but when the called party answers
+   * the call joins the ACD queue @queue as an inbound call on a queue
+   * route does (interaction.routed, interaction.enqueue); the agent the
+   * ACD offers it to (interaction.offered) is rung and bridged
+   * (interaction.connected names that agent). Hung up while it waits
+   * (hangup()), it leaves the queue with interaction.ended. Returns the
+   * interaction id (transfer full); the outcome comes on the bus. */
+  char *(*originate_queue) (const OccVoiceService *self, const char *number, const char *caller_id,
+                            const char *queue, GError **error);
 };
 
 G_END_DECLS

@@ -93,12 +93,14 @@ typedef struct {
   char *number;
   char *agent; /* rung when the party answers (NULL: nobody was free) */
   gboolean answered, connected;
+  gboolean queued; /* it waits in the campaign's queue once answered */
 } RunCall;
 
 struct _Runner {
   Dialer *d;
   char *campaign;
   char *caller_id;
+  char *queue; /* where answered calls wait for an agent (NULL: none) */
   char **agents;
   guint wrapup_s;
   DialerEngine *engine;
@@ -343,7 +345,8 @@ pick_agent (Runner *r)
 static const OccVoiceService *
 voice (Runner *r, GError **error)
 {
-  return occ_service_lookup (r->d->plugin, OCC_VOICE_SERVICE, OCC_VOICE_VERSION, error);
+  /* version 1 will do: originate_queue is checked for before use */
+  return occ_service_lookup (r->d->plugin, OCC_VOICE_SERVICE, 1, error);
 }
 
 static RunCall *
@@ -370,9 +373,14 @@ static void
 dial (Runner *r, const DialerAction *a)
 {
   g_autoptr (GError) e = NULL;
-  const char *agent = a->agent ? a->agent : pick_agent (r);
   const OccVoiceService *v = voice (r, &e);
-  char *id = v ? v->originate (v, a->number, r->caller_id, agent, &e) : NULL;
+  /* dialed ahead of a free agent: the answered call waits in the queue
+   * and the ACD gives it to whoever is free first */
+  gboolean queued = a->agent == NULL && r->queue && OCC_SERVICE_HAS (v, originate_queue);
+  const char *agent = a->agent ? a->agent : queued ? NULL : pick_agent (r);
+  char *id = v == NULL ? NULL
+             : queued  ? v->originate_queue (v, a->number, r->caller_id, r->queue, &e)
+                       : v->originate (v, a->number, r->caller_id, agent, &e);
   touch (r, a->contact);
   if (id == NULL)
     {
@@ -388,6 +396,7 @@ dial (Runner *r, const DialerAction *a)
   c->contact = g_strdup (a->contact);
   c->number = g_strdup (a->number);
   c->agent = g_strdup (agent);
+  c->queued = queued;
   g_hash_table_insert (r->calls, c->interaction, c);
   if (agent)
     g_hash_table_insert (r->agent_calls, g_strdup (agent), c);
@@ -500,6 +509,10 @@ runner_on_connected (Runner *r, const char *interaction, const char *agent)
   g_autofree char *login = g_utf8_casefold (agent, -1);
   if (g_hash_table_lookup (r->agent_calls, login) == c)
     g_hash_table_remove (r->agent_calls, login);
+  /* the ACD rang her for this very call (its "reserved" made her busy
+   * for the engine): she was free to take it */
+  if (c->queued && is_ours (r, login) && engine_agent (r, login) == OCC_DIALER_AGENT_BUSY)
+    tell_agent (r, login, OCC_DIALER_AGENT_FREE);
   if (dialer_engine_call_connected (r->engine, c->id, login, g_get_real_time ()))
     {
       c->connected = TRUE;
@@ -676,6 +689,7 @@ runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSett
   r->d = dialer_ref (d);
   r->campaign = g_strdup (campaign);
   r->caller_id = g_strdup (caller_id);
+  r->queue = g_strdup (s->queue);
   r->agents = g_steal_pointer (&s->agents);
   r->wrapup_s = s->wrapup_s;
   campaign_settings_clear (s);
@@ -772,6 +786,7 @@ runner_free (Runner *r)
   g_strfreev (r->agents);
   g_free (r->campaign);
   g_free (r->caller_id);
+  g_free (r->queue);
   dialer_unref (r->d);
   g_free (r);
 }

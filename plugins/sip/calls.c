@@ -427,6 +427,23 @@ agent_answered (SipCall *call, const sip_t *sip)
 
 /* --- a new call ------------------------------------------------------------------------------ */
 
+/* The call joins its queue (call->queue); the ACD decides who takes it
+ * and answers with interaction.offered. */
+static void
+enqueue (SipCall *call)
+{
+  call->state = CALL_QUEUED;
+  publish (call, OCC_EVENT_INTERACTION_ROUTED,
+           g_variant_new_parsed ("(%s, 'queue', %s, @a{sv} {})", call->id, call->queue));
+  GVariantDict x;
+  g_variant_dict_init (&x, NULL);
+  g_variant_dict_insert (&x, "caller", "s", call->outbound ? call->to : call->from);
+  g_variant_dict_insert (&x, "channel", "s", "voice");
+  publish (call, OCC_EVENT_INTERACTION_ENQUEUE,
+           g_variant_new ("(ssi^as@a{sv})", call->id, call->queue, 0, (const char *const[]){ NULL },
+                          g_variant_dict_end (&x)));
+}
+
 static void
 refuse (nua_t *nua, nua_handle_t *nh, int status, const char *phrase)
 {
@@ -529,19 +546,8 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
                TAG_IF (call->contact_a, SIPTAG_CONTACT_STR (call->contact_a)), TAG_END ());
   if (route->queue)
     {
-      /* the ACD decides who: it answers with interaction.offered */
       call->queue = g_strdup (route->queue);
-      call->state = CALL_QUEUED;
-      publish (call, OCC_EVENT_INTERACTION_ROUTED,
-               g_variant_new_parsed ("(%s, 'queue', %s, @a{sv} {})", call->id, route->queue));
-      GVariantDict x;
-      g_variant_dict_init (&x, NULL);
-      g_variant_dict_insert (&x, "caller", "s", call->from);
-      g_variant_dict_insert (&x, "channel", "s", "voice");
-      publish (call, OCC_EVENT_INTERACTION_ENQUEUE,
-               g_variant_new ("(ssi^as@a{sv})", call->id, route->queue, 0,
-                              (const char *const[]){ NULL }, g_variant_dict_end (&x)));
-      return;
+      return enqueue (call);
     }
   publish (call, OCC_EVENT_INTERACTION_ROUTED,
            g_variant_new_parsed ("(%s, 'agent', %s, @a{sv} {})", call->id, route->name));
@@ -782,7 +788,9 @@ party_answered (SipCall *call, const sip_t *sip)
   call->party_answered = TRUE;
   call->answered = g_get_monotonic_time ();
   progress (call, "answered", 200, NULL);
-  if (call->agents && call->agents[0])
+  if (call->queue)
+    enqueue (call); /* the agent's leg then as for a named agent (on_offered) */
+  else if (call->agents && call->agents[0])
     ring_next (call);
   else
     call->state = CALL_CONNECTED;
@@ -815,11 +823,12 @@ dialed (SipCall *call, int status, const char *phrase, const sip_t *sip)
   call_end (call, state, "system", status);
 }
 
+/* A call we place: on answer @agent is rung, or the call joins @queue
+ * (at most one of them). */
 static char *
-voice_originate (const OccVoiceService *service, const char *number, const char *caller_id,
-                 const char *agent, GError **error)
+place_call (Sip *self, const char *number, const char *caller_id, const char *agent,
+            const char *queue, GError **error)
 {
-  Sip *self = (Sip *) ((char *) service - G_STRUCT_OFFSET (Sip, voice));
   g_autofree char *to = sip_number_from_user (number);
   gboolean withheld = g_strcmp0 (caller_id, "anonymous") == 0;
   if (to == NULL || (caller_id && !withheld && !sip_number_is_valid (caller_id)))
@@ -848,6 +857,7 @@ voice_originate (const OccVoiceService *service, const char *number, const char 
       call->agents = g_new0 (char *, 2);
       call->agents[0] = g_utf8_casefold (agent, -1);
     }
+  call->queue = g_strdup (queue);
   call->ring_timeout_s = 30;
   call->trunks = g_ptr_array_new ();
   for (guint i = 0; i < self->config.trunks->len; i++)
@@ -864,6 +874,28 @@ voice_originate (const OccVoiceService *service, const char *number, const char 
       call_end (call, "failed", "system", 503);
     }
   return id;
+}
+
+static char *
+voice_originate (const OccVoiceService *service, const char *number, const char *caller_id,
+                 const char *agent, GError **error)
+{
+  Sip *self = (Sip *) ((char *) service - G_STRUCT_OFFSET (Sip, voice));
+  return place_call (self, number, caller_id, agent, NULL, error);
+}
+
+static char *
+voice_originate_queue (const OccVoiceService *service, const char *number, const char *caller_id,
+                       const char *queue, GError **error)
+{
+  Sip *self = (Sip *) ((char *) service - G_STRUCT_OFFSET (Sip, voice));
+  if (queue == NULL || *queue == '\0')
+    {
+      g_set_error_literal (error, OCC_VOICE_ERROR, OCC_VOICE_ERROR_INVALID,
+                           "a queue is needed for the answered call to wait in");
+      return NULL;
+    }
+  return place_call (self, number, caller_id, NULL, queue, error);
 }
 
 static gboolean
@@ -887,6 +919,7 @@ sip_voice_init (Sip *self)
     .header = OCC_SERVICE_HEADER (OccVoiceService, OCC_VOICE_VERSION),
     .originate = voice_originate,
     .hangup = voice_hangup,
+    .originate_queue = voice_originate_queue,
   };
 }
 

@@ -59,7 +59,7 @@ static void
 cmd_originate (OccControlCall *call, GVariant *args, gpointer data)
 {
   Sip *self = data;
-  const char *number = NULL, *agent = NULL, *caller_id = NULL;
+  const char *number = NULL, *agent = NULL, *caller_id = NULL, *queue = NULL;
   g_autoptr (GError) e = NULL;
   GVariantIter it;
   const char *key;
@@ -71,6 +71,7 @@ cmd_originate (OccControlCall *call, GVariant *args, gpointer data)
       const char **slot = g_str_equal (key, "number")      ? &number
                           : g_str_equal (key, "agent")     ? &agent
                           : g_str_equal (key, "caller_id") ? &caller_id
+                          : g_str_equal (key, "queue")     ? &queue
                                                            : NULL;
       if (slot == NULL || !g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
         {
@@ -88,7 +89,16 @@ cmd_originate (OccControlCall *call, GVariant *args, gpointer data)
       occ_control_call_return_error (call, e);
       return;
     }
-  g_autofree char *id = self->voice.originate (&self->voice, number, caller_id, agent, &e);
+  if (queue && agent)
+    {
+      e = g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_BAD_REQUEST,
+                               "“agent” and “queue”: one or the other");
+      occ_control_call_return_error (call, e);
+      return;
+    }
+  g_autofree char *id
+      = queue ? self->voice.originate_queue (&self->voice, number, caller_id, queue, &e)
+              : self->voice.originate (&self->voice, number, caller_id, agent, &e);
   if (id == NULL)
     {
       g_autoptr (GError) c
@@ -143,7 +153,8 @@ sip_commands_register (Sip *self, GError **error)
              "supervise.view", OCC_CONTROL_FLAGS_NONE, cmd_calls, self, NULL, error)
          && occ_control_add_command_full (self->plugin, "sip.originate",
                                           "Place a call (args: number, optional agent to "
-                                          "bridge when answered, caller_id)",
+                                          "bridge when answered or queue to wait in, "
+                                          "caller_id)",
                                           "call.place", OCC_CONTROL_FLAGS_NONE, cmd_originate, self,
                                           NULL, error)
          && occ_control_add_command_full (

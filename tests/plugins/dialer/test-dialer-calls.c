@@ -30,7 +30,7 @@ static const char acd_conf[] = "[queue sales]\nstrategy=longest-idle\n"
 /* The site, with the subscribers' sipp as the first trunk's far end
  * (without keep-alives: sipp answers only its scenario). */
 static void
-site_start (Site *t, const char *plugins)
+site_start_acd (Site *t, const char *plugins, const char *acd)
 {
   int port = occ_test_free_sip_port ();
   OccTestSippConfig far = { .scenario = SOURCE_ROOT "/tests/plugins/dialer/subscriber.xml",
@@ -39,12 +39,18 @@ site_start (Site *t, const char *plugins)
                             .timeout_s = 300 };
   t->subscribers = occ_test_sipp_start (&far);
   g_assert_nonnull (t->subscribers);
-  const char *const files[] = { "plugins.d/acd.conf", acd_conf, "plugins.d/dialer.conf",
-                                "[dialer]\ncountry=225\n", NULL };
+  const char *const files[]
+      = { "plugins.d/acd.conf", acd, "plugins.d/dialer.conf", "[dialer]\ncountry=225\n", NULL };
   g_autofree char *more = g_strdup_printf ("[trunk subscribers]\naddress=127.0.0.1:%d\norder=1\n"
                                            "options-interval=0\ncodecs=PCMU\n",
                                            port);
   occ_test_sip_site_start_with (&t->s, plugins, files, NULL, "order=99", more);
+}
+
+static void
+site_start (Site *t, const char *plugins)
+{
+  site_start_acd (t, plugins, acd_conf);
 }
 
 static void
@@ -403,6 +409,79 @@ test_untaken_answer_is_abandoned (void)
   site_stop (&t);
 }
 
+/* Dialing ahead: an answered call waits in the campaign's queue until the
+ * ACD gives it to an agent; with nobody free it is let go at the 2 s. */
+static void
+test_answered_call_waits_in_queue (void)
+{
+  Site t = { 0 };
+  /* bob is ready but not in sales: the campaign may dial for him, the
+   * ACD never gives him a sales call */
+  site_start_acd (&t, "acd;acd-longest-idle;dialer;dialer-progressive",
+                  "[queue sales]\nstrategy=longest-idle\n[queue support]\nstrategy=longest-idle\n"
+                  "[agent awa]\nqueues=sales\n[agent bob]\nqueues=support\n");
+  g_autoptr (OccTestSipp) phone = occ_test_sip_site_phone (&t.s, "awa", "uas", FALSE);
+  const char *const logins[] = { "login=awa", "login=bob" };
+  for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
+    {
+      g_autofree char *in = call_ok (&t, "agent.login", logins[i], NULL);
+      g_autofree char *r = call_ok (&t, "agent.ready", logins[i], NULL);
+    }
+  /* placed with originate_queue: answered, queued, offered to awa, whose
+   * phone is rung and bridged */
+  g_autofree char *id = call_ok (&t, "sip.originate", "number=" ANSWERS, "queue=sales",
+                                 "caller_id=+2252720000000", NULL);
+  g_autoptr (JsonObject) placed = occ_test_parse_object (id);
+  const char *first = json_object_get_string_member (placed, "id");
+  g_assert_nonnull (first);
+  g_autoptr (JsonObject) awa = NULL;
+  for (guint i = 0; i < 100 && awa == NULL; i++)
+    {
+      g_autoptr (JsonObject) a = occ_test_sip_site_agent (&t.s, "awa");
+      if (g_strcmp0 (json_object_get_string_member (a, "state"), "busy") == 0)
+        awa = g_steal_pointer (&a);
+      else
+        occ_test_spin (200);
+    }
+  CHECK (&t, awa != NULL);
+  g_autofree char *calls = call_ok (&t, "sip.calls", NULL);
+  g_assert_nonnull (strstr (calls, "\"connected\""));
+  g_assert_nonnull (strstr (calls, "\"awa\""));
+  g_autofree char *rang = occ_test_read (phone->messages);
+  g_assert_nonnull (strstr (rang, "INVITE sip:awa@"));
+  g_autofree char *ev = occ_test_sip_site_events (&t.s);
+  g_assert_nonnull (strstr (ev, "\"interaction.enqueue\""));
+  g_assert_nonnull (strstr (ev, "\"interaction.offered\""));
+  g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
+
+  /* the campaign dials for bob; its answer waits in sales, where awa is
+   * busy: the dialer lets it go at the information-message deadline */
+  campaign_new (&t, "ahead", "progressive",
+                "agents=awa;bob\nwrapup=0\ntimezone=UTC\nwindow=00:00-24:00\ndays=mon-sun\n"
+                "ring-timeout=15\n");
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=ahead", NULL);
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "abandoned", 20000));
+  g_autofree char *sent = received (&t);
+  const char *invite = strstr (sent, "INVITE sip:" ANSWERS "@");
+  g_assert_nonnull (invite); /* the first call's, then the campaign's */
+  g_assert_nonnull (strstr (invite + 1, "INVITE sip:" ANSWERS "@"));
+  /* (the first call still talks: this BYE is the abandoned one's) */
+  g_assert_nonnull (strstr (sent, "BYE sip:"));
+  g_autoptr (JsonObject) rep = report (&t, "ahead");
+  g_assert_cmpint (json_object_get_int_member (rep, "answers"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "abandons"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "connected"), ==, 0);
+  g_autofree char *stop = call_ok (&t, "campaign.stop", "id=ahead", NULL);
+  /* it left the queue: nobody waits in sales */
+  g_autofree char *queues = call_ok (&t, "acd.queues", NULL);
+  g_test_message ("queues: %s", queues);
+  g_assert_nonnull (strstr (queues, "\"waiting\":0"));
+  g_autofree char *firsta = g_strconcat ("id=", first, NULL);
+  g_autofree char *h = call_ok (&t, "sip.hangup", firsta, NULL);
+  CHECK (&t, occ_test_sipp_wait (phone, 10000) == 0);
+  site_stop (&t);
+}
+
 /* The contact of the @nth campaign.preview event (from 1) for awa, once
  * the event log has it (transfer full; NULL after about 20 s). */
 static char *
@@ -528,6 +607,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialer/calls/pause-stops-new-dials", test_pause_stops_new_dials);
   g_test_add_func ("/dialer/calls/closed-window-dials-nothing", test_closed_window_dials_nothing);
   g_test_add_func ("/dialer/calls/untaken-answer-is-abandoned", test_untaken_answer_is_abandoned);
+  g_test_add_func ("/dialer/calls/answered-call-waits-in-queue", test_answered_call_waits_in_queue);
   g_test_add_func ("/dialer/calls/preview-campaign", test_preview_campaign);
   g_test_add_func ("/dialer/calls/bad-requests", test_bad_requests);
   return g_test_run ();
