@@ -149,6 +149,11 @@ OccBackupManifest *occ_backup_read_manifest (const char *archive, const guint8 *
  * manifest. @manifest_out (optional) receives the manifest. */
 gboolean occ_backup_verify (const char *archive, const guint8 *key,
                             OccBackupManifest **manifest_out, GError **error);
+/* The same, and the archive file's size and SHA-256 from that one read
+ * (for the catalogue's line); @size_out and @sha256_out may be NULL. */
+gboolean occ_backup_verify_file (const char *archive, const guint8 *key,
+                                 OccBackupManifest **manifest_out, guint64 *size_out,
+                                 guint8 *sha256_out, GError **error);
 
 /* Restores @full and, when not NULL, @diff (which must be based on @full)
  * into @target (created if missing): the tree as it was at the later

@@ -41,6 +41,8 @@ struct OccBackupOpener {
   guint8 *plain;
   gsize fill, pos;
   guint8 *cipher;
+  OccBackupSha256 *digest; /* of the bytes read, when asked for */
+  guint64 read;
 };
 
 static gboolean
@@ -196,9 +198,23 @@ read_exact (int fd, guint8 *p, gsize len)
   return 1;
 }
 
+/* read_exact () for an opener: the bytes also go to its digest. */
+static int
+take (OccBackupOpener *o, guint8 *p, gsize len)
+{
+  int r = read_exact (o->fd, p, len);
+  if (r == 1)
+    {
+      o->read += len;
+      if (o->digest)
+        occ_backup_sha256_update (o->digest, p, len);
+    }
+  return r;
+}
+
 OccBackupOpener *
 occ_backup_opener_new (int fd, const char *name, const char *expect_id, const guint8 *key,
-                       GError **error)
+                       gboolean digest, GError **error)
 {
   g_autofree guint8 *h = g_malloc (HEADER_BYTES);
   if (sodium_init () < 0 || read_exact (fd, h, HEADER_BYTES) != 1 || memcmp (h, MAGIC, 8) != 0)
@@ -221,6 +237,12 @@ occ_backup_opener_new (int fd, const char *name, const char *expect_id, const gu
   o->first = TRUE;
   memcpy (o->header, h, HEADER_BYTES);
   memcpy (o->id, h + 12, ID_BYTES);
+  o->read = HEADER_BYTES;
+  if (digest)
+    {
+      o->digest = occ_backup_sha256_new ();
+      occ_backup_sha256_update (o->digest, h, HEADER_BYTES);
+    }
   o->plain = g_malloc (OCC_BACKUP_CHUNK);
   o->cipher = g_malloc (OCC_BACKUP_CHUNK + ABYTES);
   if (expect_id && strcmp (o->id, expect_id) != 0)
@@ -247,7 +269,7 @@ static gboolean
 open_chunk (OccBackupOpener *o, GError **error)
 {
   guint8 lb[4];
-  int r = read_exact (o->fd, lb, 4);
+  int r = take (o, lb, 4);
   guint32 len;
   memcpy (&len, lb, 4);
   len = GUINT32_FROM_LE (len);
@@ -257,7 +279,7 @@ open_chunk (OccBackupOpener *o, GError **error)
                    o->name);
       return FALSE;
     }
-  if (r != 1 || read_exact (o->fd, o->cipher, len) != 1)
+  if (r != 1 || take (o, o->cipher, len) != 1)
     {
       g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_TRUNCATED,
                    "%s: truncated (ends before its final chunk)", o->name);
@@ -281,7 +303,7 @@ open_chunk (OccBackupOpener *o, GError **error)
     {
       guint8 extra;
       o->final = TRUE;
-      if (read_exact (o->fd, &extra, 1) != 0)
+      if (take (o, &extra, 1) != 0)
         {
           g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_CORRUPT,
                        "%s: data after the final chunk", o->name);
@@ -307,6 +329,17 @@ occ_backup_opener_read (OccBackupOpener *o, void *buf, gsize len, GError **error
   return (gssize) n;
 }
 
+gboolean
+occ_backup_opener_digest (OccBackupOpener *o, guint64 *size, guint8 *sha256)
+{
+  if (o->digest == NULL || !o->final)
+    return FALSE;
+  *size = o->read;
+  gboolean ok = occ_backup_sha256_finish (o->digest, sha256);
+  g_clear_pointer (&o->digest, occ_backup_sha256_free);
+  return ok;
+}
+
 const char *
 occ_backup_opener_id (OccBackupOpener *o)
 {
@@ -319,6 +352,8 @@ occ_backup_opener_free (OccBackupOpener *o)
   if (!o)
     return;
   sodium_memzero (&o->st, sizeof o->st);
+  if (o->digest)
+    occ_backup_sha256_free (o->digest);
   g_free (o->plain);
   g_free (o->cipher);
   g_free (o->name);

@@ -19,11 +19,17 @@ gboolean occ_backup_sealer_finish (OccBackupSealer *s, guint64 *size, guint8 *sh
                                    GError **error);
 void occ_backup_sealer_free (OccBackupSealer *s);
 
-/* Checks the header: magic, version, and the id when @expect_id is not NULL. */
+/* Checks the header: magic, version, and the id when @expect_id is not
+ * NULL. With @digest, every byte read is also hashed (see
+ * occ_backup_opener_digest ()). */
 OccBackupOpener *occ_backup_opener_new (int fd, const char *name, const char *expect_id,
-                                        const guint8 *key, GError **error);
+                                        const guint8 *key, gboolean digest, GError **error);
 /* Up to @len bytes of plaintext; 0 at the end (after the FINAL chunk,
  * with nothing behind it); -1 with @error on a bad tag or truncation. */
 gssize occ_backup_opener_read (OccBackupOpener *o, void *buf, gsize len, GError **error);
 const char *occ_backup_opener_id (OccBackupOpener *o);
+/* After the FINAL chunk was read, with @digest: the file's size and
+ * SHA-256 (FALSE before that, without @digest, or if hashing failed).
+ * Once only. */
+gboolean occ_backup_opener_digest (OccBackupOpener *o, guint64 *size, guint8 *sha256);
 void occ_backup_opener_free (OccBackupOpener *o);

@@ -1,6 +1,5 @@
 /* See job.h. */
 #include "job.h"
-#include "sha256.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -200,32 +199,6 @@ bk_job_prune_local (const char *dir, guint keep_days, gint64 now, GPtrArray *pru
 
 /* --- verifying ---------------------------------------------------------- */
 
-/* The archive file's size and SHA-256 against the catalogue's line. */
-static gboolean
-matches_catalogue (const char *path, const OccBackupCatalogueEntry *c, GError **error)
-{
-  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, error);
-  if (map == NULL)
-    return FALSE;
-  guint8 sha[OCC_BACKUP_SHA256_BYTES];
-  g_autoptr (OccBackupSha256) h = occ_backup_sha256_new ();
-  occ_backup_sha256_update (h, g_mapped_file_get_contents (map), g_mapped_file_get_length (map));
-  if (!occ_backup_sha256_finish (h, sha))
-    {
-      g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_IO, "%s: SHA-256 failed", path);
-      return FALSE;
-    }
-  if (g_mapped_file_get_length (map) != c->size || memcmp (sha, c->sha256, sizeof sha) != 0)
-    {
-      g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_MISMATCH,
-                   "%s: the catalogue and the archive disagree (size or SHA-256 of the file): "
-                   "the file was changed or replaced after it was written",
-                   path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* One archive: read whole (every chunk, every file's SHA-256), then
  * checked against its catalogue line @c (NULL: the archive is in the
  * folder but not in the catalogue, which the report says). */
@@ -240,15 +213,23 @@ verify_one (const char *dir, const guint8 *key, const char *id, const OccBackupC
   g_autofree char *path = g_build_filename (dir, file, NULL);
   g_autoptr (GError) e = NULL;
   g_autoptr (OccBackupManifest) m = NULL;
-  gboolean ok = occ_backup_verify (path, key, &m, &e);
+  guint64 size = 0;
+  guint8 sha[32];
+  gboolean ok = occ_backup_verify_file (path, key, &m, &size, sha, &e);
   if (ok && c && m->kind != c->kind)
     {
       ok = FALSE;
       g_set_error (&e, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_MISMATCH,
                    "%s: the catalogue and the archive disagree on its kind", path);
     }
-  if (ok && c)
-    ok = matches_catalogue (path, c, &e);
+  if (ok && c && (size != c->size || memcmp (sha, c->sha256, sizeof sha) != 0))
+    {
+      ok = FALSE;
+      g_set_error (&e, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_MISMATCH,
+                   "%s: the catalogue and the archive disagree (size or SHA-256 of the file): "
+                   "the file was changed or replaced after it was written",
+                   path);
+    }
   g_variant_dict_insert (&d, "ok", "b", ok);
   if (ok)
     {

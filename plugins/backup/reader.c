@@ -78,7 +78,7 @@ expected_id (const char *archive)
 }
 
 OccBackupReader *
-occ_backup_reader_open (const char *archive, const guint8 *key, GError **error)
+occ_backup_reader_open (const char *archive, const guint8 *key, gboolean digest, GError **error)
 {
   OccBackupReader *r = g_new0 (OccBackupReader, 1);
   r->path = g_strdup (archive);
@@ -88,7 +88,7 @@ occ_backup_reader_open (const char *archive, const guint8 *key, GError **error)
   if (r->fd < 0)
     g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_IO, "%s: %s", archive,
                  g_strerror (errno));
-  else if ((r->opener = occ_backup_opener_new (r->fd, archive, expect, key, error)))
+  else if ((r->opener = occ_backup_opener_new (r->fd, archive, expect, key, digest, error)))
     {
       r->ar = archive_read_new ();
       archive_read_support_filter_zstd (r->ar);
@@ -332,11 +332,30 @@ gboolean
 occ_backup_verify (const char *archive, const guint8 *key, OccBackupManifest **manifest_out,
                    GError **error)
 {
+  return occ_backup_verify_file (archive, key, manifest_out, NULL, NULL, error);
+}
+
+gboolean
+occ_backup_verify_file (const char *archive, const guint8 *key, OccBackupManifest **manifest_out,
+                        guint64 *size_out, guint8 *sha256_out, GError **error)
+{
   g_return_val_if_fail (archive && key, FALSE);
-  OccBackupReader *r = occ_backup_reader_open (archive, key, error);
+  gboolean digest = size_out != NULL || sha256_out != NULL;
+  OccBackupReader *r = occ_backup_reader_open (archive, key, digest, error);
   if (!r)
     return FALSE;
   gboolean ok = occ_backup_reader_walk (r, verify_one, NULL, error);
+  guint64 size = 0;
+  guint8 sha[32];
+  if (ok && digest && !occ_backup_opener_digest (r->opener, &size, sha))
+    {
+      g_set_error (error, OCC_BACKUP_ERROR, OCC_BACKUP_ERROR_IO, "%s: SHA-256 failed", archive);
+      ok = FALSE;
+    }
+  if (ok && size_out)
+    *size_out = size;
+  if (ok && sha256_out)
+    memcpy (sha256_out, sha, sizeof sha);
   if (ok && manifest_out)
     *manifest_out = g_steal_pointer (&r->manifest);
   occ_backup_reader_free (r);
@@ -346,7 +365,7 @@ occ_backup_verify (const char *archive, const guint8 *key, OccBackupManifest **m
 OccBackupManifest *
 occ_backup_read_manifest (const char *archive, const guint8 *key, GError **error)
 {
-  OccBackupReader *r = occ_backup_reader_open (archive, key, error);
+  OccBackupReader *r = occ_backup_reader_open (archive, key, FALSE, error);
   if (!r)
     return NULL;
   OccBackupManifest *m = g_steal_pointer (&r->manifest);

@@ -17,8 +17,10 @@ typedef struct {
   OccBackupManifest *manifest;
 } OccBackupReader;
 
-/* Opens @archive and reads its first member, the manifest. */
-OccBackupReader *occ_backup_reader_open (const char *archive, const guint8 *key, GError **error);
+/* Opens @archive and reads its first member, the manifest; with @digest
+ * the file's bytes are hashed as they are read (occ_backup_opener_digest). */
+OccBackupReader *occ_backup_reader_open (const char *archive, const guint8 *key, gboolean digest,
+                                         GError **error);
 /* The next data member: its manifest index in @index; FALSE at the
  * trailing "problems" member (then merged into the manifest) or on error
  * (@error set). */

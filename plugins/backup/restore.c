@@ -148,7 +148,7 @@ static gboolean
 restore_from (Restore *st, const char *archive, const guint8 *key, const OccBackupManifest *expect,
               GError **error)
 {
-  OccBackupReader *r = occ_backup_reader_open (archive, key, error);
+  OccBackupReader *r = occ_backup_reader_open (archive, key, FALSE, error);
   if (!r)
     return FALSE;
   gboolean ok = TRUE;

@@ -496,6 +496,13 @@ static void
 test_only (Fixture *f, gconstpointer data)
 {
   g_autoptr (OccBackupResult) r = small_full (f);
+  /* verify's one read also gives the file's size and SHA-256: the
+   * writer's, as the catalogue holds them */
+  guint64 size = 0;
+  guint8 sha[32] = { 0 };
+  g_assert_true (occ_backup_verify_file (r->path, test_key, NULL, &size, sha, NULL));
+  g_assert_cmpuint (size, ==, r->size);
+  g_assert_cmpmem (sha, 32, r->sha256, 32);
   g_autofree char *target = g_build_filename (f->top, "out", NULL);
   const char *only[] = { "etc/", NULL };
   g_autoptr (GError) error = NULL;
