@@ -40,6 +40,7 @@ media_leg_unref (OccMediaLeg *leg)
     return;
   media_jb_clear (&leg->jb);
   media_sdp_free (leg->sdp);
+  g_clear_pointer (&leg->heard_by, g_ptr_array_unref);
   gst_object_unref (leg->bus);
   g_mutex_clear (&leg->rx_lock);
   g_mutex_clear (&leg->tx_lock);
@@ -118,6 +119,8 @@ leg_new (const OccMediaService *self, const OccMediaLegOptions *o, GError **erro
   g_mutex_init (&leg->tx_lock);
   media_jb_init (&leg->jb, m->settings->jitter_ms, (GDestroyNotify) gst_buffer_unref);
   leg->dtmf_pt_recv = leg->dtmf_pt_send = -1;
+  leg->heard_by = g_ptr_array_new ();
+  leg->mix_delay_samples = m->settings->mix_delay_ms * MEDIA_RATE / 1000;
   g_hash_table_insert (m->legs, &leg->id, leg);
   leg->worker = media_engine_pick (m->engine);
   media_worker_add (leg->worker, leg);
@@ -262,10 +265,11 @@ set_peer (OccMediaLeg *leg, OccMediaLeg *peer)
   g_mutex_lock (&leg->rx_lock);
   leg->peer = peer;
   g_mutex_unlock (&leg->rx_lock);
+  leg->bridged = peer;
   g_mutex_lock (&leg->tx_lock);
   leg->discont = TRUE;
+  media_audio_peer_changed (leg);
   g_mutex_unlock (&leg->tx_lock);
-  leg->bridged = peer;
 }
 
 static gboolean
@@ -318,6 +322,7 @@ leg_free (OccMediaLeg *leg)
   if (leg == NULL)
     return;
   Media *m = leg->media;
+  media_audio_leg_gone (leg);
   unbridge (leg);
   if (leg->negotiated)
     media_tx_send_report (leg, g_get_monotonic_time (), TRUE);

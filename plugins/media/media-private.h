@@ -7,6 +7,7 @@
 #include "dtmf.h"
 #include "engine.h"
 #include "jitterbuf.h"
+#include "mix.h"
 #include "ports.h"
 #include "rtcp.h"
 #include "rtpstats.h"
@@ -18,6 +19,25 @@
 
 /* Posted on the pipeline's bus by a media thread, read on the main loop. */
 #define MEDIA_MSG_DTMF "omnicc-media-dtmf"
+#define MEDIA_MSG_PLAYED "omnicc-media-played"     /* a player reached its end */
+#define MEDIA_MSG_RECORDED "omnicc-media-recorded" /* a recording's file is complete */
+
+#define MEDIA_MAX_HEARERS 4 /* legs that hear one leg besides its peer, and sources of a mix */
+
+typedef struct _MediaRecorder MediaRecorder;
+
+/* What a leg's remote hears when it is not simply its peer (audio.c):
+ * under the leg's tx_lock. */
+typedef struct {
+  gboolean by_default;                /* the sources are: the peer */
+  guint64 peer_id;                    /* (by_default) the bridged peer's id, or 0 */
+  guint64 sources[MEDIA_MAX_HEARERS]; /* (!by_default) the legs heard */
+  MediaRing rings[MEDIA_MAX_HEARERS]; /* by position in sources (by_default: rings[0]) */
+  guint n_sources;
+  gint64 next; /* index of the next frame's first sample; 0: not started */
+  MediaPlayer *player;
+  gboolean played_out; /* the player's end was posted */
+} MediaMix;
 
 typedef struct {
   OccPlugin *plugin;
@@ -31,7 +51,21 @@ typedef struct {
   GSource *bus_source;
   GHashTable *legs; /* id → OccMediaLeg (main thread) */
   guint64 next_id;
+  GHashTable *prompts; /* path → MediaPrompt (main thread): decoded once */
+  guint next_play;
+  MediaRecorder *recorder; /* the recordings' writer thread, from the first recording */
+  guint mix_delay_ms;
 } Media;
+
+/* A play() under way, on the main thread. */
+typedef struct {
+  guint id;
+  OccMediaPlayDone done;
+  gpointer data;
+  GDestroyNotify destroy;
+  gboolean loop;
+  GCancellable *loading; /* while its files are being decoded */
+} MediaPlay;
 
 struct _OccMediaLeg {
   gint ref;
@@ -107,6 +141,23 @@ struct _OccMediaLeg {
   gboolean sent_since_report;
   guint64 rtcp_sent;
   guint64 dtmf_sent;
+
+  /* Audio beyond the bridge (audio.c). Under rx_lock: who else hears
+   * this leg, its recording, its tone detector. */
+  OccMediaLeg *extra[MEDIA_MAX_HEARERS];
+  guint n_extra;
+  OccMediaRecording *rec;
+  guint rec_channel;
+  GstPad *tone_pad; /* → dtmfdetect */
+  GstElement *tone_bin;
+  /* Under tx_lock: what the remote hears when it is more than the peer. */
+  MediaMix *mix;
+  /* Main thread: the legs this one hears by hear() (NULL: its peer), the
+   * legs that hear it so, its play. */
+  GPtrArray *hears;
+  GPtrArray *heard_by;
+  MediaPlay *play;
+  guint mix_delay_samples;
 };
 
 /* leg.c — the service's leg functions, and the media threads' entry points */
@@ -121,6 +172,31 @@ void media_service_init (Media *m);
 void media_legs_free_all (Media *m);
 /* A DTMF message from a media thread, on the main loop. */
 void media_leg_dtmf_message (Media *m, const GstStructure *s);
+
+/* audio.c — version 2 of the service: prompts, hear, tones */
+void media_audio_init (Media *m);
+void media_audio_clear (Media *m);
+/* The bridged peer changed (tx_lock held). */
+void media_audio_peer_changed (OccMediaLeg *leg);
+/* The media thread's 20 ms frames of a leg that mixes (tx_lock taken). */
+void media_audio_tick (OccMediaLeg *leg, gint64 now_us);
+/* A frame of decoded audio from @src for @dst (dst's tx_lock held). TRUE
+ * when @dst mixes and took it; FALSE: encode it directly. */
+gboolean media_audio_put (OccMediaLeg *dst, OccMediaLeg *src, GstBuffer *audio);
+/* @leg's decoded audio, for its recording and tone detector (rx_lock). */
+void media_audio_tap (OccMediaLeg *leg, GstBuffer *audio);
+/* Undoes what audio.c set up for @leg (leg_free, before its chain goes). */
+void media_audio_leg_gone (OccMediaLeg *leg);
+void media_audio_played_message (Media *m, const GstStructure *s);
+void media_audio_tone_message (Media *m, GstMessage *msg);
+
+/* record.c — recordings and their writer thread */
+void media_record_service_init (Media *m);
+void media_record_clear (Media *m);
+/* A frame of @leg's voice for its recording (rx_lock held). */
+void media_record_put (OccMediaRecording *rec, guint channel, GstBuffer *audio);
+void media_record_leg_gone (OccMediaLeg *leg);
+void media_record_done_message (Media *m, const GstStructure *s);
 
 /* stats.c — leg_stats */
 GVariant *media_leg_stats_variant (OccMediaLeg *leg);

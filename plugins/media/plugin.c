@@ -30,8 +30,16 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer data)
         const GstStructure *s = gst_message_get_structure (msg);
         if (gst_structure_has_name (s, MEDIA_MSG_DTMF))
           media_leg_dtmf_message (m, s);
+        else if (gst_structure_has_name (s, MEDIA_MSG_PLAYED))
+          media_audio_played_message (m, s);
+        else if (gst_structure_has_name (s, MEDIA_MSG_RECORDED))
+          media_record_done_message (m, s);
         break;
       }
+    case GST_MESSAGE_ELEMENT:
+      if (gst_message_has_name (msg, "dtmf-event"))
+        media_audio_tone_message (m, msg); /* dtmfdetect: an in-band key */
+      break;
     case GST_MESSAGE_ERROR:
     case GST_MESSAGE_WARNING:
       {
@@ -63,6 +71,11 @@ bus_filter (GstBus *bus, GstMessage *msg, gpointer data)
     case GST_MESSAGE_ERROR:
     case GST_MESSAGE_WARNING:
       return GST_BUS_PASS;
+    case GST_MESSAGE_ELEMENT:
+      if (gst_message_has_name (msg, "dtmf-event"))
+        return GST_BUS_PASS;
+      gst_message_unref (msg);
+      return GST_BUS_DROP;
     default:
       gst_message_unref (msg);
       return GST_BUS_DROP;
@@ -95,6 +108,8 @@ media_free (Media *m)
 {
   if (m->legs)
     media_legs_free_all (m);
+  /* completes what is being recorded, joins the writer */
+  media_record_clear (m);
   /* joins the media threads, which let go of the legs */
   g_clear_pointer (&m->engine, media_engine_free);
   if (m->bus_source)
@@ -113,6 +128,7 @@ media_free (Media *m)
       g_clear_object (&m->bus);
     }
   g_clear_pointer (&m->legs, g_hash_table_unref);
+  media_audio_clear (m);
   g_clear_pointer (&m->ports, media_ports_free);
   g_clear_pointer (&m->settings, media_settings_free);
   g_free (m);
@@ -143,6 +159,8 @@ start (Media *m, GError **error)
       return FALSE;
     }
   media_service_init (m);
+  media_audio_init (m);
+  media_record_service_init (m);
   return occ_service_provide (m->plugin, OCC_MEDIA_SERVICE, &m->service, error);
 }
 

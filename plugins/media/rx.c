@@ -127,7 +127,7 @@ deliver (gpointer item, gpointer data)
   GstBuffer *buf = item;
   if (GST_BUFFER_OFFSET (buf) == 1)
     handle_event (leg, buf);
-  else if (leg->recv_on && leg->peer && leg->chain)
+  else if (leg->recv_on && leg->chain && (leg->peer || leg->n_extra || leg->rec || leg->tone_pad))
     media_chain_decode (leg->chain, buf); /* → media_rx_audio */
   else
     gst_buffer_unref (buf); /* nobody to hear it: not decoded */
@@ -217,18 +217,33 @@ media_rx_srtp_rtcp (gpointer data, GstBuffer *buf)
   return GST_FLOW_OK;
 }
 
+/* Decoded audio of @leg: to its recording and tone detector, to the legs
+ * that hear it besides its peer (their mixes), and to its peer — into
+ * its mix, or encoded at once (the direct path). */
 GstFlowReturn
 media_rx_audio (gpointer data, GstBuffer *audio)
 {
   OccMediaLeg *leg = data;
   OccMediaLeg *peer = leg->peer;
+  media_audio_tap (leg, audio);
+  for (guint i = 0; i < leg->n_extra; i++)
+    {
+      OccMediaLeg *h = leg->extra[i];
+      if (h == peer)
+        continue;
+      g_mutex_lock (&h->tx_lock);
+      media_audio_put (h, leg, audio);
+      g_mutex_unlock (&h->tx_lock);
+    }
   if (peer == NULL)
     {
       gst_buffer_unref (audio);
       return GST_FLOW_OK;
     }
   g_mutex_lock (&peer->tx_lock);
-  if (peer->chain && peer->send_on)
+  if (media_audio_put (peer, leg, audio))
+    gst_buffer_unref (audio);
+  else if (peer->chain && peer->send_on)
     {
       if (peer->discont)
         {
@@ -321,6 +336,9 @@ media_leg_started (OccMediaLeg *leg, gint64 now_us)
 void
 media_leg_tick (OccMediaLeg *leg, gint64 now_us)
 {
+  g_mutex_lock (&leg->tx_lock);
+  media_audio_tick (leg, now_us);
+  g_mutex_unlock (&leg->tx_lock);
   if (now_us < leg->wake_us)
     return;
   g_mutex_lock (&leg->rx_lock);

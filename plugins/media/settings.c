@@ -23,6 +23,9 @@ const OccConfigKey media_config_schema[] = {
   { GROUP, "jitter-ms", OCC_CONFIG_INT, 0, 1000,
     "How long a packet waits for a missing one before it counts as lost, in ms (default 60; 0 "
     "forwards in arrival order)." },
+  { GROUP, "mix-delay-ms", OCC_CONFIG_INT, 20, 200,
+    "How far behind the clock a leg that hears several parties or a prompt takes its audio, "
+    "in ms: packets later than that are not heard (default 40)." },
   { GROUP, "threads", OCC_CONFIG_INT, 1, 64,
     "Media threads (each handles RTP for its share of the legs, about 500 G.711 calls per "
     "core; default 1). Takes effect when the plugin is next loaded." },
@@ -151,6 +154,7 @@ media_settings_new (GKeyFile *kf, gboolean have_opus, GError **error)
   if (!read_codecs (kf, have_opus, s, error))
     return NULL;
   s->jitter_ms = (guint) get_int (kf, "jitter-ms", 60);
+  s->mix_delay_ms = (guint) get_int (kf, "mix-delay-ms", 40);
   s->threads = (guint) get_int (kf, "threads", 1);
   s->rtcp_interval_s = (guint) get_int (kf, "rtcp-interval", 5);
   return g_steal_pointer (&s);

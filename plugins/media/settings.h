@@ -13,6 +13,7 @@ typedef struct {
   guint n_codecs;
   gboolean opus_dropped; /* opus was listed but its elements are missing */
   guint jitter_ms;
+  guint mix_delay_ms;
   guint threads;
   guint rtcp_interval_s;
 } MediaSettings;

@@ -502,13 +502,30 @@ on_sent (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 void
 phone_start_tone (Phone *p, double freq)
 {
+  phone_start_tones (p, freq, 0);
+}
+
+void
+phone_start_tones (Phone *p, double freq, double freq2)
+{
   g_assert_null (p->tx);
   g_assert_cmpuint (p->leg_port, >, 0);
+  /* two tones at once (a DTMF key) through an audiomixer */
+  g_autofree char *second
+      = freq2 > 0 ? g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%.1f volume=0.2 "
+                                     "samplesperbuffer=160 ! audio/x-raw,format=S16LE,rate=8000,"
+                                     "channels=1 ! mix. ",
+                                     freq2)
+                  : g_strdup ("");
   g_autofree char *desc = g_strdup_printf (
-      "audiotestsrc is-live=true wave=sine freq=%.1f volume=0.4 samplesperbuffer=160 ! "
-      "audio/x-raw,format=S16LE,rate=8000,channels=1 ! %senc ! rtp%spay pt=%u %s %s ! "
+      "%saudiotestsrc is-live=true wave=sine freq=%.1f volume=%s samplesperbuffer=160 ! "
+      "audio/x-raw,format=S16LE,rate=8000,channels=1 ! %s%senc ! rtp%spay pt=%u %s %s ! "
       "udpsink name=sink host=127.0.0.1 port=%u",
-      freq, codec_name (p->codec), rtp_name (p->codec), p->pt,
+      second, freq, freq2 > 0 ? "0.2" : "0.4",
+      freq2 > 0 ? "audiomixer name=mix output-buffer-duration=20000000 ! "
+                  "audio/x-raw,format=S16LE,rate=8000,channels=1 ! "
+                : "",
+      codec_name (p->codec), rtp_name (p->codec), p->pt,
       g_str_equal (p->codec, "opus") ? "" : "min-ptime=20000000 max-ptime=20000000",
       p->srtp ? "! srtpenc name=srtp" : "", p->leg_port);
   g_autoptr (GError) e = NULL;

@@ -68,6 +68,8 @@ void phone_learn (Phone *p, const char *our_sdp);
 void phone_listen (Phone *p);
 /* Sends a @freq Hz tone to the leg, 20 ms packets, until stopped. */
 void phone_start_tone (Phone *p, double freq);
+/* Sends two tones at once (@freq2 0: one), e.g. a DTMF key in-band. */
+void phone_start_tones (Phone *p, double freq, double freq2);
 void phone_stop_tone (Phone *p);
 /* Sends DTMF @event (0-15) as RFC 4733 packets built by hand, @ms long,
  * from its own SSRC. Blocks for the event's length. */

@@ -2,6 +2,7 @@
  * 3550), the jitter buffer, RFC 4733 DTMF and RTCP packets. */
 #include "dtmf.h"
 #include "jitterbuf.h"
+#include "mix.h"
 #include "rtcp.h"
 #include "rtpstats.h"
 
@@ -278,6 +279,110 @@ test_rtcp_roundtrip (void)
   g_assert_false (media_rtcp_parse (j, 1, &info));
 }
 
+/* --- mix.c: rings, A-law, players ------------------------------------------------------ */
+
+static void
+test_ring_places_by_time (void)
+{
+  static MediaRing r;
+  media_ring_init (&r, 1000);
+  gint16 a[4] = { 100, 200, 300, 400 };
+  /* too late (before the window) and too early (a ring ahead) are dropped */
+  g_assert_cmpuint (media_ring_add (&r, 998, a, 4), ==, 2);
+  g_assert_cmpuint (media_ring_add (&r, 1000 + MEDIA_RING - 1, a, 4), ==, 1);
+  /* two sources at one instant add up, and saturate */
+  gint16 loud[2] = { 30000, -30000 };
+  media_ring_add (&r, 1010, loud, 2);
+  media_ring_add (&r, 1010, loud, 2);
+  gint32 out[12] = { 0 };
+  media_ring_take (&r, out, 12);
+  g_assert_cmpint (out[0], ==, 300);
+  g_assert_cmpint (out[1], ==, 400);
+  g_assert_cmpint (out[2], ==, 0);
+  g_assert_cmpint (out[10], ==, G_MAXINT16);
+  g_assert_cmpint (out[11], ==, G_MININT16);
+  g_assert_cmpint (r.pos, ==, 1012);
+  /* what was taken is cleared: the slot is silent when the ring comes round */
+  memset (out, 0, sizeof out);
+  media_ring_seek (&r, 1000 + MEDIA_RING);
+  media_ring_take (&r, out, 12);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpint (out[i], ==, 0);
+  /* a seek far ahead forgets everything */
+  media_ring_add (&r, r.pos + 5, a, 1);
+  media_ring_seek (&r, r.pos + 10 * MEDIA_RING);
+  media_ring_take (&r, out, 12);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpint (out[i], ==, 0);
+}
+
+/* A-law (G.711): each code decodes into the segment its sample came from;
+ * reference points from the standard's tables. */
+static gint
+alaw_decode (guint8 code)
+{
+  code ^= 0x55;
+  gint seg = (code >> 4) & 7, mant = code & 0x0f;
+  gint v = seg == 0 ? (mant << 4) + 8 : ((mant << 4) + 0x108) << (seg - 1);
+  return (code & 0x80) ? v : -v;
+}
+
+static void
+test_alaw (void)
+{
+  g_assert_cmphex (media_alaw_encode (0), ==, 0xd5);
+  g_assert_cmphex (media_alaw_encode (-1), ==, 0x55);
+  g_assert_cmphex (media_alaw_encode (G_MAXINT16), ==, 0xaa);
+  g_assert_cmphex (media_alaw_encode (G_MININT16), ==, 0x2a);
+  for (gint x = G_MININT16; x <= G_MAXINT16; x += 7)
+    {
+      gint y = alaw_decode (media_alaw_encode ((gint16) x));
+      /* the quantisation step grows with the segment: at most 1/16 of |x| (+ 16) */
+      g_assert_cmpint (ABS (y - x), <=, ABS (x) / 16 + 16);
+    }
+}
+
+static MediaPrompt *
+prompt_of (gint16 value, gsize n)
+{
+  MediaPrompt *p = g_new0 (MediaPrompt, 1);
+  p->ref = 1;
+  p->samples = g_new (gint16, MAX (n, 1));
+  for (gsize i = 0; i < n; i++)
+    p->samples[i] = value;
+  p->n = n;
+  return p;
+}
+
+static void
+test_player (void)
+{
+  g_autoptr (MediaPrompt) one = prompt_of (1, 100);
+  g_autoptr (MediaPrompt) two = prompt_of (2, 150);
+  g_autoptr (MediaPrompt) empty = prompt_of (0, 0);
+  MediaPrompt *list[] = { one, empty, two };
+  MediaPlayer *p = media_player_new (7, list, 3, FALSE);
+  gint32 out[160] = { 0 };
+  /* 250 samples over two frames: 100 of 1, then 150 of 2, then the end */
+  g_assert_true (media_player_fill (p, out, 160));
+  g_assert_cmpint (out[99], ==, 1);
+  g_assert_cmpint (out[100], ==, 2);
+  memset (out, 0, sizeof out);
+  g_assert_false (media_player_fill (p, out, 160));
+  g_assert_cmpint (out[89], ==, 2);
+  g_assert_cmpint (out[90], ==, 0);
+  media_player_free (p);
+  /* a loop comes round; a loop of nothing but empty prompts ends */
+  p = media_player_new (8, list, 1, TRUE);
+  for (guint i = 0; i < 10; i++)
+    g_assert_true (media_player_fill (p, out, 160));
+  media_player_free (p);
+  MediaPrompt *nothing[] = { empty };
+  p = media_player_new (9, nothing, 1, TRUE);
+  g_assert_false (media_player_fill (p, out, 160));
+  media_player_free (p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -294,5 +399,8 @@ main (int argc, char **argv)
   g_test_add_func ("/media/rtp/dtmf/digit-once-with-duration", test_dtmf_digit);
   g_test_add_func ("/media/rtp/dtmf/lost-end-packets", test_dtmf_lost_end);
   g_test_add_func ("/media/rtp/rtcp/report-round-trip", test_rtcp_roundtrip);
+  g_test_add_func ("/media/mix/ring-places-by-time", test_ring_places_by_time);
+  g_test_add_func ("/media/mix/alaw", test_alaw);
+  g_test_add_func ("/media/mix/player", test_player);
   return g_test_run ();
 }
