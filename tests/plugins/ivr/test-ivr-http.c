@@ -1,5 +1,6 @@
 /* The IVR's HTTP node client (plugins/ivr/http.c) against the tests' web
  * peer on loopback, and its JSON paths (json-pick.c) on a table. */
+#include "demo-billing.h"
 #include "http.h"
 #include "peers.h"
 #include "testlib.h"
@@ -220,6 +221,42 @@ test_get_extracts (Fixture *f, gconstpointer data)
   g_assert_cmpstr (g_hash_table_lookup (b.vars, "balance"), ==, "12.50");
   answer_clear (&b);
   g_assert_cmpuint (occ_test_web_peer_count (f->peer, "/balance"), ==, 2);
+
+  /* a number the table says is unknown */
+  occ_test_web_peer_set_balance (f->peer, "404", "");
+  g_autofree char *message = get_fails (f, "/balance?number=404", IVR_HTTP_ERROR_HTTP_STATUS);
+  g_assert_true (strstr (message, "HTTP 404") != NULL);
+}
+
+/* The demo's own billing service, as omnicc run starts it. */
+static void
+test_demo_billing (void)
+{
+  g_autoptr (GError) error = NULL;
+  guint16 port = omnicc_demo_billing_start (&error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (port, >, 0);
+  g_autoptr (IvrHttp) http = ivr_http_new (NULL);
+  static const IvrHttpPick p[] = { { "balance", "balance" }, { "currency", "currency" } };
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/balance?number=0707", port);
+  IvrHttpRequest r = { .method = IVR_HTTP_GET, .url = url, .picks = p, .n_picks = 2 };
+  Answer a = { 0 };
+  ivr_http_request (http, &r, NULL, on_answer, &a);
+  g_assert_true (occ_test_wait_for (answered, &a, 20000));
+  g_assert_no_error (a.error);
+  g_assert_cmpstr (g_hash_table_lookup (a.vars, "balance"), ==, OMNICC_DEMO_BILLING_BALANCE);
+  g_assert_cmpstr (g_hash_table_lookup (a.vars, "currency"), ==, "EUR");
+  answer_clear (&a);
+  /* no number: 400 */
+  g_autofree char *bare = g_strdup_printf ("http://127.0.0.1:%u/balance", port);
+  IvrHttpRequest n = { .method = IVR_HTTP_GET, .url = bare };
+  Answer b = { 0 };
+  ivr_http_request (http, &n, NULL, on_answer, &b);
+  g_assert_true (occ_test_wait_for (answered, &b, 20000));
+  g_assert_error (b.error, IVR_HTTP_ERROR, IVR_HTTP_ERROR_HTTP_STATUS);
+  g_assert_true (strstr (b.error->message, "HTTP 400") != NULL);
+  answer_clear (&b);
+  omnicc_demo_billing_stop ();
 }
 
 static void
@@ -587,6 +624,7 @@ main (int argc, char **argv)
   static const IvrHttpSettings deny = { .deny_plain_remote = TRUE };
   g_test_add_func ("/ivr/http/json-pick/table", test_pick_table);
   g_test_add_func ("/ivr/http/json-pick/top-array-and-doubles", test_pick_top_array_and_doubles);
+  g_test_add_func ("/ivr/http/demo-billing/answers-balances", test_demo_billing);
 #define ADD(path, fn, settings) \
   g_test_add ("/ivr/http/" path, Fixture, settings, fixture_set_up, fn, fixture_tear_down)
   ADD ("get/extracts-strings", test_get_extracts, NULL);
