@@ -14,4 +14,5 @@
 #include <omnicc/access.h>
 #include <omnicc/media.h>
 #include <omnicc/voice.h>
+#include <omnicc/ivr.h>
 #include <omnicc/acd.h>

@@ -13,13 +13,14 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <omnicc/media.h>
 #include <omnicc/plugin.h>
 #include <omnicc/service.h>
 
 G_BEGIN_DECLS
 
 #define OCC_VOICE_SERVICE "voice"
-#define OCC_VOICE_VERSION 2 /* 2: originate_queue */
+#define OCC_VOICE_VERSION 3 /* 2: originate_queue; 3: call control for the IVR */
 #define OCC_EVENT_VOICE_PROGRESS "voice.progress"
 
 static inline GQuark
@@ -60,6 +61,39 @@ struct _OccVoiceService {
    * interaction id (transfer full); the outcome comes on the bus. */
   char *(*originate_queue) (const OccVoiceService *self, const char *number, const char *caller_id,
                             const char *queue, GError **error);
+
+  /* Appended in version 3 (check OCC_SERVICE_HAS (v, answer)): control of
+   * a call that the ivr service runs (an inbound call on an `ivr = FLOW`
+   * route, handed to it with OccIvrService.start(); or a call kept for
+   * its survey). */
+
+  /* Answers inbound call @id (200 OK with our SDP; no-op if answered). */
+  gboolean (*answer) (const OccVoiceService *self, const char *id, GError **error);
+  /* The caller's media leg (transfer none; valid until the call ends), for
+   * prompts, tone detection and recording; NULL if there is no such call. */
+  OccMediaLeg *(*caller_leg) (const OccVoiceService *self, const char *id);
+  /* The call joins ACD @queue as a call on a queue route does
+   * (interaction.routed "queue", interaction.enqueue with @priority,
+   * @skills — "name" or "name:level" — and @extra merged into the
+   * enqueue's extra: the IVR's variables). An answered call hears @moh
+   * (a file, looped; NULL: silence) until it is bridged to an agent.
+   * While it waits, acd.left (timeout, full…) does not end the call: the
+   * ivr service decides. When the agent hangs up and @survey (a flow
+   * name) was given, the caller is not hung up but handed back to the ivr
+   * service with start (id, survey, {"survey": true}). */
+  gboolean (*enqueue) (const OccVoiceService *self, const char *id, const char *queue,
+                       gint priority, const char *const *skills, GVariant *extra,
+                       const char *moh, const char *survey, GError **error);
+  /* Takes a waiting call out of its queue (acd.withdraw; the ACD answers
+   * with acd.left and reason @reason), without ending it. */
+  gboolean (*dequeue) (const OccVoiceService *self, const char *id, const char *reason,
+                       GError **error);
+  /* Blind transfer of call @id to @number through the trunks: the caller
+   * is bridged to the called party when it answers (its progress on the
+   * bus as voice.progress); busy, no answer or failure ends the call
+   * (interaction.ended, reason "transfer-failed"). */
+  gboolean (*transfer) (const OccVoiceService *self, const char *id, const char *number,
+                        GError **error);
 };
 
 G_END_DECLS
