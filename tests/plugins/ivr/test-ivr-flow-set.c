@@ -72,11 +72,13 @@ reload_clean (Fixture *f)
     }
 }
 
-static char *
-description (Fixture *f, const char *name)
+/* The flow @name is there and is the version described as @want. */
+static void
+assert_version (Fixture *f, const char *name, const char *want)
 {
   g_autoptr (IvrFlow) flow = ivr_flow_set_lookup (f->set, name);
-  return flow ? g_strdup (ivr_flow_get_description (flow)) : NULL;
+  g_assert_nonnull (flow);
+  g_assert_cmpstr (ivr_flow_get_description (flow), ==, want);
 }
 
 static void
@@ -98,15 +100,13 @@ test_loads_folders (Fixture *f, gconstpointer data)
   g_assert_null (ivr_flow_set_lookup (f->set, "demo")); /* nothing until a reload */
   reload_clean (f);
   assert_names (f, "demo survey");
-  g_autofree char *demo = description (f, "demo");
-  g_assert_cmpstr (demo, ==, "from site");
+  assert_version (f, "demo", "from site");
   g_assert_null (ivr_flow_set_lookup (f->set, "notes"));
 
   /* the site's file removed, the share's is used */
   remove_file (f->site, "demo.flow");
   reload_clean (f);
-  g_autofree char *after = description (f, "demo");
-  g_assert_cmpstr (after, ==, "from share");
+  assert_version (f, "demo", "from share");
 }
 
 static void
@@ -120,8 +120,7 @@ test_reloads_changes (Fixture *f, gconstpointer data)
   /* same size, other bytes, written right after: the hash sees it */
   write_flow (f->site, "demo", "version two");
   reload_clean (f);
-  g_autofree char *two = description (f, "demo");
-  g_assert_cmpstr (two, ==, "version two");
+  assert_version (f, "demo", "version two");
   /* the call that began with version one still has it, whole */
   g_assert_cmpstr (ivr_flow_get_description (first), ==, "version one");
   g_assert_cmpstr (ivr_flow_get_start (first)->u.end.prompt.items[0].name, ==, "welcome");
@@ -173,8 +172,7 @@ test_broken_change_keeps_old (Fixture *f, gconstpointer data)
   /* fixed, it loads */
   write_flow (f->site, "demo", "fixed");
   reload_clean (f);
-  g_autofree char *fixed = description (f, "demo");
-  g_assert_cmpstr (fixed, ==, "fixed");
+  assert_version (f, "demo", "fixed");
 }
 
 static void
