@@ -70,7 +70,8 @@ typedef struct {
   const char *dtmf;          /* keys to press once the call is up (dtmf.h), "uac-dtmf" */
   OccTestDtmfMode dtmf_mode; /* … as RFC 4733 events (the default) or in-band tones */
   guint hangup_after_ms;     /* "uac-dtmf": its BYE, unless the far end's came first
-                              * (default 30000) */
+                              * (default 30000); sipp's -recv_timeout, so also
+                              * the longest wait for the answer */
   const char *const *keys;   /* more -key pairs: { "name", "value", …, NULL } */
   const char *const *args;   /* more sipp arguments, NULL-terminated */
 } OccTestSippConfig;
