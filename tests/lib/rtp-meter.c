@@ -1,6 +1,7 @@
 /* An RTP endpoint that counts and keeps what arrives; see rtp-meter.h. */
 #include "rtp-meter.h"
 
+#include "dtmf.h"
 #include "peers.h"
 #include "tone.h"
 
@@ -22,6 +23,9 @@ struct _OccTestRtpMeter {
   guint packets;
   int payload_type;
   GArray *samples; /* gint16, 8 kHz */
+  GString *events; /* the keys of RFC 4733 events */
+  gboolean in_event;
+  guint32 event_timestamp; /* of the last event packet */
 };
 
 static void
@@ -34,6 +38,20 @@ keep_audio (OccTestRtpMeter *m, int pt, const guint8 *payload, gsize len)
       gint16 s = pt == 0 ? occ_test_ulaw_decode (payload[i]) : occ_test_alaw_decode (payload[i]);
       g_array_append_val (m->samples, s);
     }
+}
+
+/* An RFC 4733 packet: a new event (a new RTP timestamp) adds its key. */
+static void
+keep_event (OccTestRtpMeter *m, guint32 timestamp, const guint8 *payload, gsize len)
+{
+  OccTestDtmfEvent e;
+  if (!occ_test_dtmf_event_parse (payload, len, &e) || occ_test_dtmf_event_key (e.event) == 0)
+    return;
+  if (m->in_event && timestamp == m->event_timestamp)
+    return;
+  m->in_event = TRUE;
+  m->event_timestamp = timestamp;
+  g_string_append_c (m->events, occ_test_dtmf_event_key (e.event));
 }
 
 /* One datagram: counted and kept if it is RTP. */
@@ -56,7 +74,11 @@ take (OccTestRtpMeter *m, const guint8 *buf, gsize len)
   g_mutex_lock (&m->lock);
   m->packets++;
   m->payload_type = pt;
-  keep_audio (m, pt, buf + header, len - header - padding);
+  if (pt == OCC_TEST_DTMF_PAYLOAD_TYPE)
+    keep_event (m, (guint32) buf[4] << 24 | (guint32) buf[5] << 16 | (guint32) buf[6] << 8 | buf[7],
+                buf + header, len - header - padding);
+  else
+    keep_audio (m, pt, buf + header, len - header - padding);
   g_mutex_unlock (&m->lock);
 }
 
@@ -89,6 +111,7 @@ occ_test_rtp_meter_new (gboolean echo)
   m->echo = echo;
   m->payload_type = -1;
   m->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
+  m->events = g_string_new (NULL);
   g_mutex_init (&m->lock);
   for (int attempt = 0; attempt < 20 && m->port == 0; attempt++)
     {
@@ -160,6 +183,24 @@ occ_test_rtp_meter_tone_seconds (OccTestRtpMeter *m, guint hz)
   return s;
 }
 
+char *
+occ_test_rtp_meter_dtmf (OccTestRtpMeter *m)
+{
+  g_mutex_lock (&m->lock);
+  char *keys = occ_test_dtmf_detect ((const gint16 *) m->samples->data, m->samples->len, 8000);
+  g_mutex_unlock (&m->lock);
+  return keys;
+}
+
+char *
+occ_test_rtp_meter_events (OccTestRtpMeter *m)
+{
+  g_mutex_lock (&m->lock);
+  char *keys = g_strdup (m->events->str);
+  g_mutex_unlock (&m->lock);
+  return keys;
+}
+
 void
 occ_test_rtp_meter_free (OccTestRtpMeter *m)
 {
@@ -169,6 +210,7 @@ occ_test_rtp_meter_free (OccTestRtpMeter *m)
   g_thread_join (m->thread);
   close (m->fd);
   g_array_unref (m->samples);
+  g_string_free (m->events, TRUE);
   g_mutex_clear (&m->lock);
   g_free (m);
 }

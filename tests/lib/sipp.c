@@ -3,6 +3,7 @@
 
 #include "peers.h"
 #include "testlib.h"
+#include "dtmf.h"
 #include "tone.h"
 
 #include <signal.h>
@@ -13,6 +14,7 @@
 #define SIPP "/usr/bin/sipp"
 #define SCENARIO_DIR SOURCE_ROOT "/tests/lib/sipp"
 #define TONE_MS 20000
+#define HANGUP_AFTER_MS 30000
 
 /* Names that are another scenario under a name a test reads better with. */
 static const char *const aliases[][2] = {
@@ -106,6 +108,9 @@ command_line (OccTestSipp *s, const OccTestSippConfig *c, gboolean play)
   add (argv, "-timeout_error");
   if (c->rtp_echo)
     add (argv, "-rtp_echo");
+  if (c->dtmf)
+    /* "uac-dtmf" waits for the far end's BYE this long, then sends its own */
+    add_number (argv, "-recv_timeout", c->hangup_after_ms ? c->hangup_after_ms : HANGUP_AFTER_MS);
   if (play)
     {
       add (argv, "-set");
@@ -120,6 +125,11 @@ command_line (OccTestSipp *s, const OccTestSippConfig *c, gboolean play)
   add_key (argv, "auth_user", c->auth_user ? c->auth_user : service);
   add_key (argv, "auth_password", c->auth_password ? c->auth_password : "password");
   add_key (argv, "expires", expires);
+  /* the SDP of "uac-dtmf": telephone-event for RFC 4733, or PCMU alone */
+  gboolean inband = c->dtmf_mode == OCC_TEST_DTMF_INBAND;
+  add_key (argv, "dtmf_formats", inband ? "0" : "0 101");
+  add_key (argv, "dtmf_rtpmap",
+           inband ? "a=x-omnicc-dtmf:in-band" : "a=rtpmap:101 telephone-event/8000");
   for (guint i = 0; c->keys && c->keys[i] && c->keys[i + 1]; i += 2)
     add_key (argv, c->keys[i], c->keys[i + 1]);
   const char *traces[][3] = {
@@ -137,13 +147,14 @@ command_line (OccTestSipp *s, const OccTestSippConfig *c, gboolean play)
   return argv;
 }
 
-/* Puts the scenario in dir/data beside tone.pcap (where sipp looks for
- * the pcap first); a scenario of the caller's stays where it is, and
- * sipp then finds tone.pcap in its working folder. Returns whether the
- * scenario can play the tone. */
+/* Puts the scenario in dir/data beside tone.pcap and dtmf.pcap (where
+ * sipp looks for a pcap first); a scenario of the caller's stays where it
+ * is, and sipp then finds the pcaps in its working folder. Returns whether
+ * the scenario can play them. */
 static gboolean
-prepare_files (OccTestSipp *s, const char *name, const char *source, guint hz)
+prepare_files (OccTestSipp *s, const OccTestSippConfig *c, const char *source)
 {
+  const char *name = c->scenario;
   g_autofree char *data = g_build_filename (s->dir, "data", NULL);
   g_assert_cmpint (g_mkdir_with_parents (data, 0700), ==, 0);
   g_autofree char *xml = occ_test_read (source);
@@ -157,9 +168,17 @@ prepare_files (OccTestSipp *s, const char *name, const char *source, guint hz)
     s->scenario = g_strdup (source);
   g_autofree char *pcap = g_build_filename (data, "tone.pcap", NULL);
   g_autoptr (GError) e = NULL;
-  occ_test_tone_write_pcap (pcap, hz ? hz : 440, TONE_MS, &e);
+  occ_test_tone_write_pcap (pcap, c->tone_hz ? c->tone_hz : 440, TONE_MS, &e);
   g_assert_no_error (e);
-  return strstr (xml, "variables=\"play\"") != NULL;
+  if (c->dtmf)
+    {
+      g_autofree char *keys = g_build_filename (data, "dtmf.pcap", NULL);
+      occ_test_dtmf_write_pcap (keys, c->dtmf, c->dtmf_mode, &e);
+      g_assert_no_error (e);
+    }
+  /* keys need a scenario that plays them ("uac-dtmf") */
+  return strstr (xml, "variables=\"play\"") != NULL
+         && (c->dtmf == NULL || strstr (xml, "dtmf.pcap") != NULL);
 }
 
 OccTestSipp *
@@ -184,9 +203,11 @@ occ_test_sipp_start (const OccTestSippConfig *c)
   s->stats = g_build_filename (s->dir, "data", "stats.csv", NULL);
   s->errors = g_build_filename (s->dir, "data", "errors.log", NULL);
   s->messages = g_build_filename (s->dir, "data", "messages.log", NULL);
-  gboolean can_play = prepare_files (s, c->scenario, source, c->tone_hz);
-  if (c->tone_hz && !can_play)
-    g_test_message ("sipp scenario %s plays no tone (no global variable \"play\")", c->scenario);
+  gboolean can_play = prepare_files (s, c, source);
+  if ((c->tone_hz || c->dtmf) && !can_play)
+    g_test_message ("sipp scenario %s plays nothing (no global variable \"play\", or no "
+                    "dtmf.pcap for .dtmf)",
+                    c->scenario);
   s->port = c->port ? c->port : occ_test_free_sip_port ();
   s->address = g_strdup_printf ("127.0.0.1:%d", s->port);
   s->uri = g_strdup_printf ("sip:%s@127.0.0.1:%d", c->service ? c->service : "service", s->port);
@@ -197,7 +218,7 @@ occ_test_sipp_start (const OccTestSippConfig *c)
       s->meter = occ_test_rtp_meter_new (c->meter_echo);
       s->sdp_port = occ_test_rtp_meter_port (s->meter);
     }
-  g_autoptr (GPtrArray) argv = command_line (s, c, c->tone_hz && can_play);
+  g_autoptr (GPtrArray) argv = command_line (s, c, (c->tone_hz || c->dtmf) && can_play);
   g_autofree char *cwd = g_build_filename (s->dir, "data", NULL);
   g_autoptr (GError) e = NULL;
   s->pid = occ_test_spawn ((const char *const *) argv->pdata, cwd, s->log, &e);

@@ -17,6 +17,8 @@
  *   "register" (digest: -au,    |   a trunk peer that is up)
  *     -ap; fails on 403)        | "registrar" (401, verifies the digest
  *   "options" (one OPTIONS)     |   against auth_user/auth_password)
+ * "uac-dtmf": INVITE … ACK, presses .dtmf, waits for the far end's BYE
+ *   or .hangup_after_ms, then BYE; a caller driving a menu (IVR).
  * "pause" is sipp's -d (.pause_ms). Any other scenario: give a path.
  *
  * Media: sipp owns its media ports (.media_port and +2) and can echo what
@@ -28,10 +30,19 @@
  * then asymmetric: a peer that latches onto the source of the RTP it
  * receives answers sipp's media port rather than the meter.
  *
+ * Keys (IVR menus): with .dtmf, "uac-dtmf" plays the keys of the spec (a
+ * pcap from occ_test_dtmf_write_pcap(); root needed, as for the tone)
+ * from .media_port once the call is up, and its SDP offers what
+ * .dtmf_mode needs: PCMU and telephone-event 101 for RFC 4733, PCMU alone
+ * for in-band. With .rtp_meter too, the meter gets what the caller hears
+ * (prompts, tones, keys: occ_test_rtp_meter_dtmf() and _events()). Then,
+ * after the far end's BYE or .hangup_after_ms, the call ends.
+ *
  * Processes go with the test whatever happens (see peers.h). Waits run
  * the default main context. Main thread only. */
 #pragma once
 
+#include "dtmf.h"
 #include "rtp-meter.h"
 
 #include <glib.h>
@@ -56,6 +67,11 @@ typedef struct {
   guint tone_hz;             /* nonzero: play a tone of this frequency once the call is up */
   gboolean rtp_meter;        /* the SDP offers an RTP meter in the test process */
   gboolean meter_echo;       /* … which echoes what it receives */
+  const char *dtmf;          /* keys to press once the call is up (dtmf.h), "uac-dtmf" */
+  OccTestDtmfMode dtmf_mode; /* … as RFC 4733 events (the default) or in-band tones */
+  guint hangup_after_ms;     /* "uac-dtmf": its BYE, unless the far end's came first
+                              * (default 30000); sipp's -recv_timeout, so also
+                              * the longest wait for the answer */
   const char *const *keys;   /* more -key pairs: { "name", "value", …, NULL } */
   const char *const *args;   /* more sipp arguments, NULL-terminated */
 } OccTestSippConfig;

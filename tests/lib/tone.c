@@ -1,6 +1,8 @@
 /* Tones for media tests; see tone.h. */
 #include "tone.h"
 
+#include "rtp-pcap.h"
+
 #include <string.h>
 
 #define TONE_AMPLITUDE 10362 /* -10 dBFS */
@@ -104,13 +106,6 @@ put32 (GByteArray *b, guint32 v)
   g_byte_array_append (b, x, 4);
 }
 
-static void
-put16be (GByteArray *b, guint16 v)
-{
-  guint8 x[2] = { v >> 8, v & 0xff };
-  g_byte_array_append (b, x, 2);
-}
-
 static gboolean
 save (const char *path, GByteArray *b, GError **error)
 {
@@ -141,94 +136,24 @@ occ_test_tone_write_wav (const char *path, guint hz, guint ms, GError **error)
   return save (path, b, error);
 }
 
-static guint16
-ip_checksum (const guint8 *h, gsize len)
-{
-  guint32 sum = 0;
-  for (gsize i = 0; i + 1 < len; i += 2)
-    sum += (guint32) (h[i] << 8 | h[i + 1]);
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (guint16) ~sum;
-}
-
-/* One Ethernet/IPv4/UDP/RTP packet of @payload into @b. */
-static void
-put_rtp_packet (GByteArray *b, guint seq, const guint8 *payload, gsize len)
-{
-  const guint8 mac[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
-  gsize udp_len = 8 + 12 + len;
-  gsize ip_len = 20 + udp_len;
-  guint64 us = (guint64) seq * 20000;
-  put32 (b, (guint32) (us / 1000000)); /* pcap record: time, lengths */
-  put32 (b, (guint32) (us % 1000000));
-  put32 (b, (guint32) (14 + ip_len));
-  put32 (b, (guint32) (14 + ip_len));
-  g_byte_array_append (b, mac, sizeof mac);
-  put16be (b, 0x0800);
-  guint8 ip[20] = { 0x45,
-                    0,
-                    (guint8) (ip_len >> 8),
-                    (guint8) ip_len,
-                    0,
-                    0,
-                    0x40,
-                    0,
-                    64,
-                    17,
-                    0,
-                    0,
-                    127,
-                    0,
-                    0,
-                    1,
-                    127,
-                    0,
-                    0,
-                    1 };
-  guint16 sum = ip_checksum (ip, sizeof ip);
-  ip[10] = (guint8) (sum >> 8);
-  ip[11] = (guint8) sum;
-  g_byte_array_append (b, ip, sizeof ip);
-  /* sipp moves these ports to the call's: one destination, no offset */
-  put16be (b, 6000);
-  put16be (b, 6000);
-  put16be (b, (guint16) udp_len);
-  put16be (b, 0);
-  guint8 rtp[12] = { 0x80, (guint8) (seq == 0 ? 0x80 : 0x00) };
-  rtp[2] = (guint8) (seq >> 8);
-  rtp[3] = (guint8) seq;
-  guint32 ts = seq * 160;
-  rtp[4] = (guint8) (ts >> 24);
-  rtp[5] = (guint8) (ts >> 16);
-  rtp[6] = (guint8) (ts >> 8);
-  rtp[7] = (guint8) ts;
-  const guint8 ssrc[4] = { 0x0c, 0xc7, 0xe5, 0x75 };
-  memcpy (rtp + 8, ssrc, 4);
-  g_byte_array_append (b, rtp, sizeof rtp);
-  g_byte_array_append (b, payload, (guint) len);
-}
-
 gboolean
 occ_test_tone_write_pcap (const char *path, guint hz, guint ms, GError **error)
 {
   const guint per_packet = 160; /* 20 ms at 8 kHz */
   guint packets = MAX (1, ms / 20);
   g_autofree gint16 *pcm = occ_test_tone_samples (hz, 8000, (gsize) packets * per_packet);
-  g_autoptr (GByteArray) b = g_byte_array_new ();
-  put32 (b, 0xa1b2c3d4); /* pcap, version 2.4, Ethernet */
-  put16 (b, 2);
-  put16 (b, 4);
-  put32 (b, 0);
-  put32 (b, 0);
-  put32 (b, 65535);
-  put32 (b, 1);
+  g_autoptr (GByteArray) b = occ_test_pcap_new ();
   guint8 payload[160];
   for (guint p = 0; p < packets; p++)
     {
       for (guint i = 0; i < per_packet; i++)
         payload[i] = occ_test_ulaw_encode (pcm[p * per_packet + i]);
-      put_rtp_packet (b, p, payload, per_packet);
+      OccTestRtpHeader rtp = { .payload_type = 0,
+                               .marker = p == 0,
+                               .seq = (guint16) p,
+                               .timestamp = p * per_packet,
+                               .ssrc = OCC_TEST_PCAP_SSRC };
+      occ_test_pcap_add_rtp (b, (guint64) p * 20000, &rtp, payload, per_packet);
     }
   return save (path, b, error);
 }
@@ -236,29 +161,48 @@ occ_test_tone_write_pcap (const char *path, guint hz, guint ms, GError **error)
 /* --- finding tones ------------------------------------------------------------------ */
 
 double
+occ_test_goertzel (const gint16 *samples, gsize n, guint rate, guint hz)
+{
+  g_return_val_if_fail (rate > 0, 0);
+  if (n == 0)
+    return 0;
+  double coeff = 2 * cosine (TWO_PI * hz / rate);
+  double s1 = 0, s2 = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      double s0 = samples[i] + coeff * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+  double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  /* a sine of amplitude A over all n samples gives power (A n / 2)^2 */
+  return 4 * power / ((double) n * n);
+}
+
+double
+occ_test_energy (const gint16 *samples, gsize n)
+{
+  double energy = 0;
+  for (gsize i = 0; i < n; i++)
+    energy += (double) samples[i] * samples[i];
+  return energy;
+}
+
+double
 occ_test_tone_seconds (const gint16 *samples, gsize n, guint rate, guint hz)
 {
   g_return_val_if_fail (rate >= 20, 0);
   gsize block = rate / 20;
-  double coeff = 2 * cosine (TWO_PI * hz / rate);
   guint found = 0;
   for (gsize start = 0; start + block <= n; start += block)
     {
-      double energy = 0, s1 = 0, s2 = 0;
-      for (gsize i = 0; i < block; i++)
-        {
-          double x = samples[start + i];
-          energy += x * x;
-          double s0 = x + coeff * s1 - s2;
-          s2 = s1;
-          s1 = s0;
-        }
+      double energy = occ_test_energy (samples + start, block);
       /* silence (below about -40 dBFS) carries no tone */
       if (energy < (double) block * 300 * 300)
         continue;
-      double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-      /* a pure tone at @hz gives power = energy * block / 2 */
-      if (power / (energy * block / 2) > 0.5)
+      /* a pure tone at @hz has a mean square of A^2 / 2 */
+      double square = occ_test_goertzel (samples + start, block, rate, hz);
+      if (square / 2 / (energy / block) > 0.5)
         found++;
     }
   return found * 0.05;

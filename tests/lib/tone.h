@@ -25,6 +25,15 @@ gboolean occ_test_tone_write_wav (const char *path, guint hz, guint ms, GError *
  * plays. sipp replaces the addresses and ports with those of the call. */
 gboolean occ_test_tone_write_pcap (const char *path, guint hz, guint ms, GError **error);
 
+/* The squared amplitude of the @hz component of @n @samples (@rate per
+ * second) by the Goertzel algorithm: A^2 for a sine of amplitude A that
+ * lasts all @n samples, less for one that lasts part of them or sits
+ * between two of the block's frequency bins. */
+double occ_test_goertzel (const gint16 *samples, gsize n, guint rate, guint hz);
+
+/* The sum of the squares of @n @samples. */
+double occ_test_energy (const gint16 *samples, gsize n);
+
 /* How many seconds of @samples (@rate per second) carry a tone of @hz:
  * 50 ms blocks that are not silent and whose energy is mostly (over half)
  * at @hz, by the Goertzel algorithm. */
