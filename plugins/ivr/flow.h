@@ -6,6 +6,7 @@
 #pragma once
 
 #include "expr.h"
+#include "ivr-types.h"
 #include "template.h"
 
 G_BEGIN_DECLS
@@ -76,8 +77,6 @@ typedef struct {
   char *path;         /* http: a JSON path (a.b[0].c) */
   IvrTemplate *value; /* set: the value */
 } IvrAssign;
-
-typedef enum { IVR_HTTP_GET, IVR_HTTP_POST } IvrHttpMethod;
 
 /* Targets are nodes of the same flow (transfer none, live as long as it);
  * NULL only where FLOWS.md says the key is optional. Durations are in

@@ -5,6 +5,8 @@
  * client, which must be the one running its main context. */
 #pragma once
 
+#include "ivr-types.h"
+
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
@@ -49,11 +51,6 @@ typedef struct {
   const char *user_agent;     /* NULL: "omnicc-ivr/VERSION" */
   gboolean deny_plain_remote; /* refuse http:// to hosts other than loopback */
 } IvrHttpSettings;
-
-typedef enum {
-  IVR_HTTP_GET,
-  IVR_HTTP_POST,
-} IvrHttpMethod;
 
 /* One value to extract: the answer's scalar at @path goes to variable @var. */
 typedef struct {
