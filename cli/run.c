@@ -2,6 +2,7 @@
  * folder, starts omniccd on it in the foreground, waits until it answers,
  * and prints where to point things at it. Ctrl-C stops it gracefully. */
 #include "client.h"
+#include "demo-billing.h"
 #include "paths.h"
 #include "run.h"
 
@@ -124,6 +125,36 @@ prepare_config (const char *state_dir, GError **error)
   if (!g_key_file_save_to_file (kf, conf, error))
     return NULL;
   return g_steal_pointer (&conf);
+}
+
+/* The demo IVR's settings, refreshed on every run: its flows and prompts
+ * (the site's folders first, then the shipped ones — or those the build
+ * generated, when run from the build tree), and the port of the fake
+ * billing service that its balance node asks. */
+static gboolean
+refresh_ivr_conf (const char *state_dir, guint16 billing_port, GError **error)
+{
+  const OccPaths *paths = occ_paths_get ();
+  g_autofree char *conf = g_build_filename (state_dir, "plugins.d", "ivr.conf", NULL);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  if (g_file_test (conf, G_FILE_TEST_EXISTS)
+      && !g_key_file_load_from_file (kf, conf, G_KEY_FILE_KEEP_COMMENTS, error))
+    {
+      g_prefix_error (error, "%s: ", conf);
+      return FALSE;
+    }
+  g_autofree char *site_flows = g_build_filename (state_dir, "ivr", NULL);
+  g_autofree char *site_prompts = g_build_filename (state_dir, "prompts", NULL);
+  g_autofree char *flows = g_build_filename (paths->data_dir, "examples", "ivr", NULL);
+  const char *flow_dirs[] = { site_flows, flows };
+  const char *prompt_dirs[] = { site_prompts, paths->prompt_dir };
+  g_key_file_set_string_list (kf, "ivr", "flow-dirs", flow_dirs, 2);
+  g_key_file_set_string_list (kf, "ivr", "prompt-dirs", prompt_dirs, 2);
+  if (billing_port)
+    g_key_file_set_integer (kf, "variables", "billing_port", billing_port);
+  return g_mkdir_with_parents (site_flows, 0750) == 0
+         && g_mkdir_with_parents (site_prompts, 0750) == 0
+         && g_key_file_save_to_file (kf, conf, error);
 }
 
 static void
@@ -313,7 +344,10 @@ print_banner (const char *sock, const char *conf, const char *state_dir)
              "  a call:          from a second SIP client on this machine, call\n"
              "                   sip:1000@127.0.0.1:5060 — it rings agent1's phone;\n"
              "  through a queue: sip:1001@127.0.0.1:5060 waits in the ACD queue \"demo\"\n"
-             "                   until: omnicc agent ready login=agent1\n",
+             "                   until: omnicc agent ready login=agent1\n"
+             "  the IVR:         sip:1002@127.0.0.1:5060 — 1 your balance, 2 an agent\n"
+             "                   (queue \"support\", then a survey), 3 a call-back\n"
+             "                   (omnicc callback list), 9 English\n",
              agent_password);
   else
     g_print ("  SIP phones:      none: the sip and media plugins are not loaded.\n");
@@ -361,7 +395,17 @@ occ_cli_run (int argc, char **argv)
     }
   g_autoptr (GError) e = NULL;
   g_autofree char *conf = prepare_config (state_dir, &e);
-  if (conf == NULL)
+  /* the demo IVR's balance comes from a fake billing service in this
+   * process, on 127.0.0.1 */
+  guint16 billing = conf ? omnicc_demo_billing_start (&e) : 0;
+  if (conf && billing == 0)
+    {
+      g_printerr ("omnicc run: no demo billing service (the IVR's balance will be "
+                  "unavailable): %s\n",
+                  e->message);
+      g_clear_error (&e);
+    }
+  if (conf == NULL || !refresh_ivr_conf (state_dir, billing, &e))
     {
       g_printerr ("omnicc run: %s\n", e->message);
       return OCC_EXIT_FAILED;
@@ -391,6 +435,7 @@ occ_cli_run (int argc, char **argv)
   g_source_remove (s2);
   g_object_unref (r.daemon);
   g_main_loop_unref (r.loop);
+  omnicc_demo_billing_stop ();
   if (r.status != 0)
     g_printerr ("omnicc run: omniccd exited with status %d\n", r.status);
   return r.status == 0 ? OCC_EXIT_OK : OCC_EXIT_FAILED;

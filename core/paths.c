@@ -33,6 +33,7 @@ occ_paths_get (void)
         {
           paths.plugin_dir = g_build_filename (OCC_BUILD_ROOT, "plugins", NULL);
           paths.data_dir = g_build_filename (OCC_SOURCE_ROOT, "share", NULL);
+          paths.prompt_dir = g_build_filename (OCC_BUILD_ROOT, "share", "prompts", NULL);
           paths.policy_dir = g_build_filename (OCC_SOURCE_ROOT, "policies", NULL);
           daemon = g_build_filename (OCC_BUILD_ROOT, "core", "omniccd", NULL);
         }
@@ -40,6 +41,7 @@ occ_paths_get (void)
         {
           paths.plugin_dir = g_strdup (OCC_PLUGINDIR);
           paths.data_dir = g_strdup (OCC_DATADIR);
+          paths.prompt_dir = g_build_filename (OCC_DATADIR, "prompts", NULL);
           paths.policy_dir = g_build_filename (OCC_DATADIR, "policies", NULL);
           daemon = g_strdup (OCC_DAEMON_PATH);
         }

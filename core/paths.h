@@ -7,6 +7,7 @@
 typedef struct {
   char *plugin_dir;  /* folder scanned for plugins */
   char *data_dir;    /* share/omnicc */
+  char *prompt_dir;  /* the IVR's generated prompts: DATADIR/prompts, or the build's */
   char *policy_dir;  /* shipped default policies */
   char *sysconf_dir; /* /etc/omnicc */
   char *state_dir;   /* /var/lib/omnicc */
