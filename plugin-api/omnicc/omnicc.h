@@ -15,4 +15,5 @@
 #include <omnicc/media.h>
 #include <omnicc/voice.h>
 #include <omnicc/ivr.h>
+#include <omnicc/supervise.h>
 #include <omnicc/acd.h>

@@ -63,6 +63,7 @@ struct _SipCall {
    * changed (monotonic s) */
   guint64 rx_a, rx_b;
   gint64 rx_a_at, rx_b_at;
+  SipSupervision *sup; /* a supervisor on the call (supervise.c), or NULL */
 };
 
 static void call_end (SipCall *call, const char *reason, const char *by, int status);
@@ -207,6 +208,8 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
       call->c = NULL;
       g_hash_table_remove (self->busy_agents, call->transfer_to);
     }
+  if (call->sup)
+    sip_supervise_call_ended (call->sup);
   free_leg (call, &call->mc);
   free_leg (call, &call->mb);
   free_leg (call, &call->ma);
@@ -290,6 +293,42 @@ agent_leg_from (SipCall *call)
   return g_strdup_printf ("<sip:%s@omnicc>", call->from);
 }
 
+OccMediaLeg *
+sip_call_phone_leg (SipCall *call, const char *label, char **offer)
+{
+  Sip *self = call->self;
+  g_autoptr (GError) e = NULL;
+  OccMediaLegOptions opts
+      = { .call_id = call->id, .label = label, .srtp = self->config.agent_srtp };
+  OccMediaLeg *leg = self->media->leg_new (self->media, &opts, &e);
+  *offer = leg ? self->media->leg_offer (leg, call->ma, &e) : NULL;
+  if (*offer == NULL)
+    {
+      g_warning ("call %s: no media for %s: %s", call->id, label, e->message);
+      free_leg (call, &leg);
+    }
+  return leg;
+}
+
+nua_handle_t *
+sip_call_invite_phone (SipCall *call, const char *login, const SipBinding *contact,
+                       const char *offer)
+{
+  Sip *self = call->self;
+  g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
+  g_autofree char *from = agent_leg_from (call);
+  g_autofree char *target = g_strdup (contact->contact);
+  nua_handle_t *nh = nua_handle (self->nua, call, NUTAG_URL (target), SIPTAG_TO_STR (to),
+                                 SIPTAG_FROM_STR (from), TAG_END ());
+  /* a phone behind NAT is reached where its REGISTER came from */
+  g_autofree char *via
+      = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
+  const char *ours = sip_contact_for (self, contact->transport);
+  nua_invite (nh, NUTAG_PROXY (via), TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+              SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer), TAG_END ());
+  return nh;
+}
+
 /* Rings @login at its newest contact; FALSE (nothing done) when it is not
  * registered, already on a call, or no media leg could be made. */
 static gboolean
@@ -299,33 +338,16 @@ ring_agent (SipCall *call, const char *login)
   SipBinding *contact = sip_registrar_contact (self, login);
   if (contact == NULL || g_hash_table_contains (self->busy_agents, login))
     return FALSE;
-  g_autoptr (GError) e = NULL;
   g_autofree char *label = g_strconcat ("agent:", login, NULL);
-  OccMediaLegOptions opts
-      = { .call_id = call->id, .label = label, .srtp = self->config.agent_srtp };
-  call->mb = self->media->leg_new (self->media, &opts, &e);
-  g_autofree char *offer = call->mb ? self->media->leg_offer (call->mb, call->ma, &e) : NULL;
-  if (offer == NULL)
-    {
-      g_warning ("call %s: no media for %s: %s", call->id, login, e->message);
-      free_leg (call, &call->mb);
-      return FALSE;
-    }
+  g_autofree char *offer = NULL;
+  call->mb = sip_call_phone_leg (call, label, &offer);
+  if (call->mb == NULL)
+    return FALSE;
   g_free (call->agent);
   call->agent = g_strdup (login);
   call->tried++;
   g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
-  g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
-  g_autofree char *from = agent_leg_from (call);
-  g_autofree char *target = g_strdup (contact->contact);
-  call->b = nua_handle (self->nua, call, NUTAG_URL (target), SIPTAG_TO_STR (to),
-                        SIPTAG_FROM_STR (from), TAG_END ());
-  /* a phone behind NAT is reached where its REGISTER came from */
-  g_autofree char *via
-      = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
-  const char *ours = sip_contact_for (self, contact->transport);
-  nua_invite (call->b, NUTAG_PROXY (via), TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
-              SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer), TAG_END ());
+  call->b = sip_call_invite_phone (call, login, contact, offer);
   call->state = CALL_RINGING;
   return TRUE;
 }
@@ -560,7 +582,10 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 static void
 reinvite (SipCall *call, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
-  OccMediaLeg *leg = nh == call->a ? call->ma : call->mb;
+  OccMediaLeg *leg = nh == call->a   ? call->ma
+                     : nh == call->b ? call->mb
+                     : call->sup     ? sip_supervise_leg (call->sup)
+                                     : NULL;
   const char *offer = sdp_of (sip);
   g_autoptr (GError) e = NULL;
   g_autofree char *answer
@@ -625,18 +650,11 @@ refer (SipCall *call, nua_t *nua, nua_handle_t *nh, const sip_t *sip, tagi_t tag
                   SIPTAG_EVENT_STR ("refer"), TAG_END ());
       return;
     }
-  g_autoptr (GError) e = NULL;
   g_autofree char *label = g_strconcat ("agent:", login, NULL);
-  OccMediaLegOptions opts
-      = { .call_id = call->id, .label = label, .srtp = self->config.agent_srtp };
-  call->mc = self->media->leg_new (self->media, &opts, &e);
-  g_autofree char *offer = call->mc ? self->media->leg_offer (call->mc, call->ma, &e) : NULL;
-  if (offer == NULL)
-    {
-      g_warning ("call %s: no media for the transfer: %s", call->id, e->message);
-      free_leg (call, &call->mc);
-      return;
-    }
+  g_autofree char *offer = NULL;
+  call->mc = sip_call_phone_leg (call, label, &offer);
+  if (call->mc == NULL)
+    return;
   call->transfer_to = g_strdup (login);
   g_hash_table_insert (self->busy_agents, g_strdup (login), g_strdup (call->id));
   g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", login, contact->received);
@@ -670,27 +688,47 @@ transfer_answered (SipCall *call, const sip_t *sip)
       nua_bye (call->c, TAG_END ());
       return transfer_failed (call, e ? e->message : "no SDP");
     }
-  self->media->unbridge (call->ma);
-  if (!self->media->bridge (call->ma, call->mc, &e))
+  if (!sip_call_replace_agent (call, call->c, call->mc, call->transfer_to, "transferred-by", &e))
     {
       nua_bye (call->c, TAG_END ());
-      self->media->bridge (call->ma, call->mb, NULL);
       return transfer_failed (call, e->message);
     }
-  /* the old agent goes (its handle when the BYE is answered: the stack
-   * still tells it how the transfer went); the new one takes its place */
+  call->c = NULL;
+  call->mc = NULL;
+  g_clear_pointer (&call->transfer_to, g_free);
+  if (call->sup)
+    sip_supervise_reapply (call->sup); /* the supervisor hears the new agent */
+}
+
+gboolean
+sip_call_replace_agent (SipCall *call, nua_handle_t *nh, OccMediaLeg *leg, const char *login,
+                        const char *why, GError **error)
+{
+  Sip *self = call->self;
+  self->media->unbridge (call->ma);
+  if (!self->media->bridge (call->ma, leg, error))
+    {
+      self->media->bridge (call->ma, call->mb, NULL);
+      return FALSE;
+    }
+  /* the old agent goes (its handle when the BYE is answered: after a
+   * transfer the stack still tells it how it went); the new one takes
+   * its place */
   nua_bye (call->b, TAG_END ());
   nua_handle_bind (call->b, NULL);
   free_leg (call, &call->mb);
   g_hash_table_remove (self->busy_agents, call->agent);
   g_autofree char *previous = g_steal_pointer (&call->agent);
-  call->b = g_steal_pointer (&call->c);
-  call->mb = g_steal_pointer (&call->mc);
-  call->agent = g_steal_pointer (&call->transfer_to);
-  g_message ("call %s: transferred from %s to %s", call->id, previous, call->agent);
-  publish (
-      call, OCC_EVENT_INTERACTION_CONNECTED,
-      g_variant_new_parsed ("(%s, %s, {'transferred-by': <%s>})", call->id, call->agent, previous));
+  call->b = nh;
+  call->mb = leg;
+  call->agent = g_strdup (login);
+  g_message ("call %s: %s from %s to %s", call->id, why, previous, call->agent);
+  GVariantDict x;
+  g_variant_dict_init (&x, NULL);
+  g_variant_dict_insert (&x, why, "s", previous);
+  publish (call, OCC_EVENT_INTERACTION_CONNECTED,
+           g_variant_new ("(ss@a{sv})", call->id, call->agent, g_variant_dict_end (&x)));
+  return TRUE;
 }
 
 /* --- calls we place (the voice service) ----------------------------------------------------- */
@@ -933,6 +971,8 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
         incoming (self, nua, nh, sip);
       return;
     }
+  if (call->sup && sip_supervise_event (call->sup, event, status, nh, sip))
+    return; /* the supervisor's phone (supervise.c) */
   switch (event)
     {
     case nua_i_invite:
@@ -1170,4 +1210,67 @@ sip_calls_list (Sip *self)
       g_variant_builder_add_value (&b, g_variant_dict_end (&d));
     }
   return g_variant_builder_end (&b);
+}
+
+/* --- what supervise.c needs of a call ----------------------------------------------------------- */
+
+SipCall *
+sip_call_find (Sip *self, const char *id)
+{
+  SipCall *call = id ? g_hash_table_lookup (self->calls, id) : NULL;
+  return call && call->state != CALL_ENDED ? call : NULL;
+}
+
+Sip *
+sip_call_sip (SipCall *call)
+{
+  return call->self;
+}
+
+const char *
+sip_call_get_id (SipCall *call)
+{
+  return call->id;
+}
+
+const char *
+sip_call_agent (SipCall *call)
+{
+  return call->agent;
+}
+
+const char *
+sip_call_queue (SipCall *call)
+{
+  return call->queue;
+}
+
+gboolean
+sip_call_connected (SipCall *call)
+{
+  return call->state == CALL_CONNECTED && call->ma && call->mb && call->b;
+}
+
+OccMediaLeg *
+sip_call_caller_leg (SipCall *call)
+{
+  return call->ma;
+}
+
+OccMediaLeg *
+sip_call_agent_leg (SipCall *call)
+{
+  return call->mb;
+}
+
+SipSupervision **
+sip_call_supervision (SipCall *call)
+{
+  return &call->sup;
+}
+
+void
+sip_call_publish (SipCall *call, const char *type, GVariant *payload)
+{
+  publish (call, type, payload);
 }

@@ -234,6 +234,7 @@ sip_load (OccPlugin *plugin, GError **error)
   sip_calls_init (self);
   sip_features_init (self);
   sip_voice_init (self);
+  sip_supervise_init (self);
   if (!sip_config_read (&self->config, occ_plugin_get_config (plugin), error))
     {
       self->plugin = NULL;
@@ -313,7 +314,8 @@ sip_load (OccPlugin *plugin, GError **error)
                != 0
         && sip_calls_subscribe (self, error) && sip_features_start (self, error)
         && sip_commands_register (self, error)
-        && occ_service_provide (plugin, OCC_VOICE_SERVICE, &self->voice, error);
+        && occ_service_provide (plugin, OCC_VOICE_SERVICE, &self->voice, error)
+        && sip_supervise_start (self, error);
   if (!ok)
     {
       nua_shutdown (self->nua);
@@ -349,6 +351,7 @@ sip_unload (OccPlugin *plugin)
   sip_features_clear (self);
   sip_trunks_stop (self);
   occ_service_withdraw (plugin, OCC_VOICE_SERVICE);
+  sip_supervise_stop (self);
   sip_registrar_clear (self);
   if (!self->shutdown_done)
     {
@@ -370,5 +373,6 @@ sip_unload (OccPlugin *plugin)
 OCC_PLUGIN_DEFINE (.name = "sip", .version = "0.1",
                    .summary = "SIP: transports, agent registrar, trunks, B2BUA (sofia-sip)",
                    .license = "GPL-3.0-or-later", .requires = OCC_LIST ("service:access"),
-                   .after = OCC_LIST ("plugin:media"), .provides = OCC_LIST (OCC_VOICE_SERVICE),
+                   .after = OCC_LIST ("plugin:media"),
+                   .provides = OCC_LIST (OCC_VOICE_SERVICE, OCC_SUPERVISE_SERVICE),
                    .config_schema = sip_config_schema, .load = sip_load, .unload = sip_unload);

@@ -99,6 +99,7 @@ typedef struct {
 
 typedef struct _Sip Sip;
 typedef struct _SipCall SipCall;
+typedef struct _SipSupervision SipSupervision;
 
 struct _Sip {
   gint ref;
@@ -123,6 +124,7 @@ struct _Sip {
   GHashTable *features;         /* id -> SipFeature*: feature codes being answered */
   guint64 pings_sent, pings_lost;
   OccVoiceService voice;
+  OccSuperviseService supervise;
   /* our Contact for each transport ("<sip:ADDR:PORT;transport=tcp>"…),
    * NULL where we do not listen or listen on every address */
   char *contact_udp, *contact_tcp, *contact_tls;
@@ -248,6 +250,57 @@ void sip_features_clear (Sip *self);
 gboolean sip_feature_request (Sip *self, nua_handle_t *nh, const sip_t *sip, const char *source);
 /* An event on a handle without a call: TRUE if it was a feature code's. */
 gboolean sip_feature_event (Sip *self, nua_event_t event, nua_handle_t *nh);
+
+/* calls.c: what supervise.c needs of a call */
+/* The call @id, unless it ended (transfer none). */
+SipCall *sip_call_find (Sip *self, const char *id);
+Sip *sip_call_sip (SipCall *call);
+const char *sip_call_get_id (SipCall *call);
+const char *sip_call_agent (SipCall *call);
+const char *sip_call_queue (SipCall *call);
+/* Whether an agent talks with the caller now. */
+gboolean sip_call_connected (SipCall *call);
+OccMediaLeg *sip_call_caller_leg (SipCall *call);
+OccMediaLeg *sip_call_agent_leg (SipCall *call);
+SipSupervision **sip_call_supervision (SipCall *call);
+void sip_call_publish (SipCall *call, const char *type, GVariant *payload);
+/* A media leg @label for another phone of @call, with its @offer
+ * (transfer full) that puts the caller's codec first; NULL when none
+ * could be made (logged). */
+OccMediaLeg *sip_call_phone_leg (SipCall *call, const char *label, char **offer);
+/* Sends @offer to @login's @contact (where its REGISTER came from), the
+ * phone showing the caller; the handle is bound to @call. */
+nua_handle_t *sip_call_invite_phone (SipCall *call, const char *login, const SipBinding *contact,
+                                     const char *offer);
+/* The caller is bridged to @leg (@nh: @login's phone, which @call takes)
+ * instead of the agent, who gets a BYE and is let go;
+ * interaction.connected names @login with {@why: the previous agent}
+ * ("transferred-by", "taken-over-from"). FALSE (nothing changed) if the
+ * bridge failed. */
+gboolean sip_call_replace_agent (SipCall *call, nua_handle_t *nh, OccMediaLeg *leg,
+                                 const char *login, const char *why, GError **error);
+
+/* supervise.c: supervisors on calls (listen, whisper, barge, take over) */
+void sip_supervise_init (Sip *self);
+/* Registers supervise.state and the supervise.* commands, provides the
+ * supervise service. */
+gboolean sip_supervise_start (Sip *self, GError **error);
+void sip_supervise_stop (Sip *self);
+/* An event of the call @sup is on: TRUE if it was the supervisor's
+ * phone's (then handled; a re-INVITE is left to calls.c). */
+gboolean sip_supervise_event (SipSupervision *sup, nua_event_t event, int status, nua_handle_t *nh,
+                              const sip_t *sip);
+/* The supervisor's login (folded). */
+const char *sip_supervise_login (SipSupervision *sup);
+/* The supervisor's media leg, NULL until the phone answered. */
+OccMediaLeg *sip_supervise_leg (SipSupervision *sup);
+/* The call's legs changed (a transfer): who hears whom again. */
+void sip_supervise_reapply (SipSupervision *sup);
+/* The call ends: the supervisor is hung up (before the call's legs go). */
+void sip_supervise_call_ended (SipSupervision *sup);
+
+/* supervise-commands.c: supervise.listen|whisper|barge|takeover|stop */
+gboolean sip_supervise_commands_register (Sip *self, GError **error);
 
 /* commands.c */
 gboolean sip_commands_register (Sip *self, GError **error);

@@ -354,6 +354,15 @@ write_config (OccTestBaresip *b, const OccTestBaresipConfig *c, const char *data
   occ_test_write (data, "accounts", account);
 }
 
+gboolean
+occ_test_baresip_installed (void)
+{
+  if (g_file_test (BARESIP, G_FILE_TEST_IS_EXECUTABLE))
+    return TRUE;
+  g_test_skip ("baresip is not installed");
+  return FALSE;
+}
+
 OccTestBaresip *
 occ_test_baresip_start (const OccTestBaresipConfig *c)
 {

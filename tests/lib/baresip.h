@@ -46,6 +46,10 @@ typedef struct {
   OccTestBaresipCtrl *ctrl;
 } OccTestBaresip;
 
+/* TRUE if baresip is installed; else marks the test as skipped, for
+ * main() to return 0 at once. */
+gboolean occ_test_baresip_installed (void);
+
 /* Starts baresip and connects to its ctrl_tcp. NULL (with the reason and
  * its log in g_test_message) if it did not come up in 5 s. */
 OccTestBaresip *occ_test_baresip_start (const OccTestBaresipConfig *config);

@@ -191,6 +191,12 @@ occ_test_energy (const gint16 *samples, gsize n)
 double
 occ_test_tone_seconds (const gint16 *samples, gsize n, guint rate, guint hz)
 {
+  return occ_test_tone_share_seconds (samples, n, rate, hz, 0.5);
+}
+
+double
+occ_test_tone_share_seconds (const gint16 *samples, gsize n, guint rate, guint hz, double share)
+{
   g_return_val_if_fail (rate >= 20, 0);
   gsize block = rate / 20;
   guint found = 0;
@@ -202,7 +208,7 @@ occ_test_tone_seconds (const gint16 *samples, gsize n, guint rate, guint hz)
         continue;
       /* a pure tone at @hz has a mean square of A^2 / 2 */
       double square = occ_test_goertzel (samples + start, block, rate, hz);
-      if (square / 2 / (energy / block) > 0.5)
+      if (square / 2 / (energy / block) > share)
         found++;
     }
   return found * 0.05;

@@ -38,6 +38,10 @@ double occ_test_energy (const gint16 *samples, gsize n);
  * 50 ms blocks that are not silent and whose energy is mostly (over half)
  * at @hz, by the Goertzel algorithm. */
 double occ_test_tone_seconds (const gint16 *samples, gsize n, guint rate, guint hz);
+/* The same with blocks whose energy is more than @share at @hz: 0.25
+ * finds each of two tones of one level heard together (a mix). */
+double occ_test_tone_share_seconds (const gint16 *samples, gsize n, guint rate, guint hz,
+                                    double share);
 
 /* Reads a WAV file of 16-bit PCM (mono, or the first channel of more)
  * into samples (transfer full), tolerating a header that was never

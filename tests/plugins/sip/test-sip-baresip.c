@@ -231,11 +231,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  if (!g_file_test ("/usr/bin/baresip", G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("baresip is not installed");
-      return 0;
-    }
+  if (!occ_test_baresip_installed ())
+    return 0;
   g_test_add_func ("/sip/baresip/agent-phone-answers-a-caller", test_agent_phone_answers_a_caller);
   g_test_add_func ("/sip/baresip/agent-over-tls-with-srtp", test_agent_over_tls_with_srtp);
   g_test_add_func ("/sip/baresip/plain-phone-refused-when-srtp-required",
