@@ -1,11 +1,9 @@
-/* sip: the supervise.* control commands. Each needs `calls.supervise`,
+/* sip: the supervise.* control commands. Each needs the permission named like it (supervise.listen…),
  * for the call's queue when it waits in one (a grant scoped to
  * "queue:sales" supervises that queue's calls only), and is audited:
  * actor, action (the command), target (the interaction), result, with
  * the supervisor and the mode in the details. */
 #include "sip-private.h"
-
-#define PERMISSION "calls.supervise"
 
 static void
 audited (GVariant *result, const GError *error, gpointer data)
@@ -50,8 +48,8 @@ answer_error (OccControlCall *call, const GError *e)
 /* The command's arguments, and the permission for the call it names;
  * FALSE once answered. */
 static gboolean
-admit (Sip *self, OccControlCall *call, GVariant *args, gboolean need_supervisor, const char **id,
-       const char **supervisor)
+admit (Sip *self, OccControlCall *call, GVariant *args, const char *permission,
+       gboolean need_supervisor, const char **id, const char **supervisor)
 {
   g_autoptr (GError) e = NULL;
   if (!g_variant_lookup (args, "id", "&s", id)
@@ -66,7 +64,7 @@ admit (Sip *self, OccControlCall *call, GVariant *args, gboolean need_supervisor
   g_autofree char *scope
       = c && sip_call_queue (c) ? g_strconcat ("queue:", sip_call_queue (c), NULL) : NULL;
   /* denials are audited by the check itself */
-  if (!occ_control_call_check (call, PERMISSION, scope, &e))
+  if (!occ_control_call_check (call, permission, scope, &e))
     {
       occ_control_call_return_error (call, e);
       return FALSE;
@@ -78,10 +76,11 @@ static void
 supervise (OccControlCall *call, GVariant *args, Sip *self, OccSuperviseMode mode)
 {
   const char *id = NULL, *supervisor = NULL;
-  if (!admit (self, call, args, TRUE, &id, &supervisor))
+  /* the permission is named like the command: supervise.listen… */
+  g_autofree char *action = g_strconcat ("supervise.", occ_supervise_mode_name (mode), NULL);
+  if (!admit (self, call, args, action, TRUE, &id, &supervisor))
     return;
   g_autoptr (GError) e = NULL;
-  g_autofree char *action = g_strconcat ("supervise.", occ_supervise_mode_name (mode), NULL);
   g_autofree char *login = g_utf8_casefold (supervisor, -1);
   SipCall *c = sip_call_find (self, id);
   SipSupervision *now = c ? *sip_call_supervision (c) : NULL;
@@ -113,7 +112,7 @@ cmd_stop (OccControlCall *call, GVariant *args, gpointer data)
 {
   Sip *self = data;
   const char *id = NULL, *unused = NULL;
-  if (!admit (self, call, args, FALSE, &id, &unused))
+  if (!admit (self, call, args, "supervise.listen", FALSE, &id, &unused))
     return;
   g_autoptr (GError) e = NULL;
   gboolean ok = self->supervise.stop (&self->supervise, id, &e);
@@ -126,22 +125,26 @@ cmd_stop (OccControlCall *call, GVariant *args, gpointer data)
 gboolean
 sip_supervise_commands_register (Sip *self, GError **error)
 {
+  /* each mode needs its own permission (a team lead may listen and
+   * whisper, not barge or take over); stopping needs listen */
   static const struct {
-    const char *name, *summary;
+    const char *name, *summary, *permission;
     OccControlFunc func;
   } commands[] = {
     { "supervise.listen", "Listen to a call (args: id, supervisor: whose phone is rung)",
-      cmd_listen },
-    { "supervise.whisper", "Speak to a call's agent only (args: id, supervisor)", cmd_whisper },
-    { "supervise.barge", "Join a call, three-way (args: id, supervisor)", cmd_barge },
+      "supervise.listen", cmd_listen },
+    { "supervise.whisper", "Speak to a call's agent only (args: id, supervisor)",
+      "supervise.whisper", cmd_whisper },
+    { "supervise.barge", "Join a call, three-way (args: id, supervisor)", "supervise.barge",
+      cmd_barge },
     { "supervise.takeover", "Take a call over from its agent (args: id, supervisor)",
-      cmd_takeover },
-    { "supervise.stop", "End the supervision of a call (args: id)", cmd_stop },
+      "supervise.takeover", cmd_takeover },
+    { "supervise.stop", "End the supervision of a call (args: id)", "supervise.listen", cmd_stop },
   };
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (!occ_control_add_command_full (self->plugin, commands[i].name, commands[i].summary,
-                                       PERMISSION, OCC_CONTROL_SCOPED, commands[i].func, self, NULL,
-                                       error))
+                                       commands[i].permission, OCC_CONTROL_SCOPED, commands[i].func,
+                                       self, NULL, error))
       return FALSE;
   return TRUE;
 }

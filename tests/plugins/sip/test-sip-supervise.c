@@ -1,7 +1,7 @@
 /* Supervision by audio content: the real omniccd (access, media, sip,
  * audit), three baresip phones on 127.0.0.1 — a caller on the trunk
  * sending 440 Hz, the agent awa sending 880 Hz, the supervisor sue (role
- * supervisor, which holds calls.supervise) sending 1300 Hz — and what each
+ * supervisor, which holds supervise.*) sending 1300 Hz — and what each
  * phone really heard, measured in its recording between two moments:
  * listen, whisper, barge and back, the supervisor hanging up, the caller
  * hanging up, take-over, and the refusals (no call, no phone, no
@@ -327,14 +327,14 @@ test_refusals (Fixture *f, gconstpointer data)
   /* the agent on the call cannot also supervise it */
   g_autofree char *busy = occ_test_call (d, 1, "supervise.listen", id, "supervisor=awa", NULL);
   g_assert_nonnull (strstr (busy, "on a call"));
-  /* without calls.supervise (an agent's session): denied (the CLI's 5),
+  /* without supervise.barge (an agent's session): denied (the CLI's 5),
    * and the denial is in the audit trail */
   g_autofree char *agent_token = token_of (f, "awa");
   g_autofree char *args = g_strdup_printf ("{\"id\":\"%s\",\"supervisor\":\"sue\"}", f->id);
   g_autofree char *denied = as_session (f, agent_token, "supervise.barge", args);
   g_test_message ("an agent asks to barge: %s", denied);
   g_assert_nonnull (strstr (denied, "\"denied\""));
-  g_assert_nonnull (strstr (denied, "calls.supervise"));
+  g_assert_nonnull (strstr (denied, "supervise.barge"));
   g_assert_null (occ_test_baresip_wait_event (f->sup, "CALL_ESTABLISHED", 500));
   /* sue's own session may: she listens */
   g_autofree char *sue_token = token_of (f, "sue");
