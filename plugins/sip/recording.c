@@ -138,7 +138,7 @@ sip_recording_answered (Sip *self, const SipRecordingCall *call, OccMediaLeg *ca
   r->answered_ms = now_ms ();
   r->offered_ms = r->answered_ms - (g_get_monotonic_time () - call->started) / 1000;
   g_hash_table_insert (rc->active, r->id, r);
-  g_message ("call %s: recording to %s", call->id, r->path);
+  g_message ("call %s: recording the caller and %s to %s", call->id, call->agent, r->path);
 }
 
 void

@@ -237,7 +237,7 @@ test_queue_policy_records_both_parties (void)
   g_autoptr (GDateTime) after = g_date_time_new_now_local ();
   g_autoptr (JsonParser) p = json_parser_new ();
   JsonObject *row = json_array_get_object_element (recordings (&t, 1, p), 0);
-  g_test_message ("recording row: %s", json_to_string (json_object_get_member (row, "id"), FALSE));
+  g_test_message ("recording %s", json_object_get_string_member (row, "id"));
   g_assert_cmpstr (json_object_get_string_member (row, "interaction_id"), ==, id);
   const char *path = json_object_get_string_member (row, "path");
   g_autofree char *day1 = dated_path (&t, before, id), *day2 = dated_path (&t, after, id);
