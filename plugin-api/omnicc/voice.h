@@ -82,8 +82,8 @@ struct _OccVoiceService {
    * name) was given, the caller is not hung up but handed back to the ivr
    * service with start (id, survey, {"survey": true}). */
   gboolean (*enqueue) (const OccVoiceService *self, const char *id, const char *queue,
-                       gint priority, const char *const *skills, GVariant *extra,
-                       const char *moh, const char *survey, GError **error);
+                       gint priority, const char *const *skills, GVariant *extra, const char *moh,
+                       const char *survey, GError **error);
   /* Takes a waiting call out of its queue (acd.withdraw; the ACD answers
    * with acd.left and reason @reason), without ending it. */
   gboolean (*dequeue) (const OccVoiceService *self, const char *id, const char *reason,

@@ -20,6 +20,7 @@
 #include "interactions.h"
 #include "persist.h"
 #include "queue-config.h"
+#include "record-policy.h"
 
 #include <omnicc/acd.h>
 #include <omnicc/omnicc.h>
@@ -40,6 +41,7 @@ typedef struct {
 typedef struct {
   char *queue;
   GArray *rules; /* PriorityRule */
+  AcdRecordPolicy record;
 } QueueExtra;
 
 typedef struct {
@@ -73,9 +75,15 @@ publish (Acd *self, const char *type, GVariant *payload)
 static void
 h_offer (gpointer data, const char *ix, const char *queue, const char *agent)
 {
-  acd_persist_interaction (((Acd *) data)->persist, ix);
-  publish (data, OCC_EVENT_INTERACTION_OFFERED,
-           g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", ix, queue, agent));
+  Acd *self = data;
+  acd_persist_interaction (self->persist, ix);
+  /* the queue's recording policy goes with the offer (sip records) */
+  QueueExtra *x = g_hash_table_lookup (self->extras, queue);
+  GVariantDict extra;
+  g_variant_dict_init (&extra, NULL);
+  acd_record_policy_add (x ? &x->record : NULL, &extra);
+  publish (self, OCC_EVENT_INTERACTION_OFFERED,
+           g_variant_new ("(sss@a{sv})", ix, queue, agent, g_variant_dict_end (&extra)));
 }
 
 static void
@@ -559,6 +567,8 @@ read_queue (Acd *self, OccPlugin *plugin, GKeyFile *f, const char *group, GError
   x->queue = g_strdup (name);
   x->rules = g_array_new (FALSE, FALSE, sizeof (PriorityRule));
   g_hash_table_replace (self->extras, x->queue, x);
+  if (!acd_record_policy_read (f, CONFIG_FILE, group, &x->record, error))
+    return FALSE;
   g_auto (GStrv) rules = g_key_file_get_string_list (f, group, "priority-callers", NULL, NULL);
   for (guint i = 0; rules && rules[i]; i++)
     {

@@ -210,6 +210,7 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
     }
   if (call->sup)
     sip_supervise_call_ended (call->sup);
+  sip_recording_call_ended (self, call->id);
   free_leg (call, &call->mc);
   free_leg (call, &call->mb);
   free_leg (call, &call->ma);
@@ -443,6 +444,9 @@ agent_answered (SipCall *call, const sip_t *sip)
   if (self->config.max_call_s)
     call->max_timer = g_timeout_add_seconds (self->config.max_call_s, max_duration, call);
   g_message ("call %s from %s answered by %s", call->id, call->from, call->agent);
+  SipRecordingCall rc
+      = { call->id, call->from, call->to, call->queue, call->agent, call->outbound, call->started };
+  sip_recording_answered (self, &rc, call->ma, call->mb);
   publish (call, OCC_EVENT_INTERACTION_CONNECTED,
            g_variant_new_parsed ("(%s, %s, @a{sv} {})", call->id, call->agent));
 }
@@ -722,6 +726,7 @@ sip_call_replace_agent (SipCall *call, nua_handle_t *nh, OccMediaLeg *leg, const
   call->b = nh;
   call->mb = leg;
   call->agent = g_strdup (login);
+  sip_recording_agent_changed (self, call->id, call->mb);
   g_message ("call %s: %s from %s to %s", call->id, why, previous, call->agent);
   GVariantDict x;
   g_variant_dict_init (&x, NULL);
@@ -1207,6 +1212,7 @@ sip_calls_list (Sip *self)
         g_variant_dict_insert_value (&d, "trunk-media", self->media->leg_stats (c->ma));
       if (c->mb)
         g_variant_dict_insert_value (&d, "agent-media", self->media->leg_stats (c->mb));
+      sip_recording_describe (self, c->id, &d);
       g_variant_builder_add_value (&b, g_variant_dict_end (&d));
     }
   return g_variant_builder_end (&b);

@@ -57,6 +57,8 @@ const OccConfigKey sip_config_schema[] = {
   { "sip", "max-message-size", OCC_CONFIG_INT, 4096, 1048576,
     "Largest SIP message received, bytes (default 65535); a larger request is refused with 413 "
     "Request Too Large, and a TCP or TLS connection that sent it is closed." },
+  { "sip", "recordings-dir", OCC_CONFIG_STRING, 0, 0,
+    "Where call recordings go, in YYYY/MM/DD folders (default: STATE-DIR/recordings)." },
   { "trunk *", "address", OCC_CONFIG_STRING, 0, 0,
     "The operator's side: HOST:PORT, where outbound calls and keep-alives go." },
   { "trunk *", "transport", OCC_CONFIG_STRING, 0, 0, "udp (default), tcp or tls." },
@@ -290,6 +292,7 @@ sip_config_clear (SipConfig *c)
   g_free (c->tls_dir);
   g_free (c->realm);
   g_free (c->user_agent);
+  g_free (c->recordings_dir);
   g_clear_pointer (&c->trunks, g_ptr_array_unref);
   g_clear_pointer (&c->routes, g_ptr_array_unref);
   memset (c, 0, sizeof *c);
@@ -323,6 +326,7 @@ sip_config_read (SipConfig *c, GKeyFile *f, GError **error)
   c->tls_dir = string_key (f, "tls-dir", NULL);
   c->realm = string_key (f, "realm", "omnicc");
   c->user_agent = string_key (f, "user-agent", "omnicc/" OCC_VERSION);
+  c->recordings_dir = string_key (f, "recordings-dir", NULL); /* NULL: the state dir's */
   c->min_expires = int_key (f, "min-expires", 60);
   c->max_expires = int_key (f, "max-expires", 3600);
   c->default_expires = int_key (f, "default-expires", 3600);

@@ -31,6 +31,7 @@ sip_unref (Sip *self)
   g_hash_table_unref (self->features);
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->busy_agents);
+  sip_recording_free (self);
   sip_config_clear (&self->config);
   g_free (self->contact_udp);
   g_free (self->contact_tcp);
@@ -313,7 +314,7 @@ sip_load (OccPlugin *plugin, GError **error)
         && occ_bus_subscribe (bus, plugin, OCC_EVENT_CORE_STOPPING, on_stopping, self, NULL, error)
                != 0
         && sip_calls_subscribe (self, error) && sip_features_start (self, error)
-        && sip_commands_register (self, error)
+        && sip_commands_register (self, error) && sip_recording_start (self, error)
         && occ_service_provide (plugin, OCC_VOICE_SERVICE, &self->voice, error)
         && sip_supervise_start (self, error);
   if (!ok)

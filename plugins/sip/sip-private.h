@@ -69,6 +69,7 @@ typedef struct {
   guint keepalive_timeout_s;  /* an OPTIONS unanswered this long is lost */
   guint max_message_size;     /* bytes: larger messages are refused */
   guint incomplete_timeout_s; /* a message begun over TCP must be done by then */
+  char *recordings_dir;       /* NULL: STATE-DIR/recordings */
   GPtrArray *trunks;          /* SipTrunk* */
   GPtrArray *routes;          /* SipRoute* */
 } SipConfig;
@@ -125,6 +126,7 @@ struct _Sip {
   guint64 pings_sent, pings_lost;
   OccVoiceService voice;
   OccSuperviseService supervise;
+  struct _SipRecorder *recorder; /* recording.c */
   /* our Contact for each transport ("<sip:ADDR:PORT;transport=tcp>"…),
    * NULL where we do not listen or listen on every address */
   char *contact_udp, *contact_tcp, *contact_tls;
@@ -304,3 +306,32 @@ gboolean sip_supervise_commands_register (Sip *self, GError **error);
 
 /* commands.c */
 gboolean sip_commands_register (Sip *self, GError **error);
+
+/* recording.c: calls recorded by their queue's policy (interaction.offered
+ * says record), their store rows, pause and resume, retention */
+typedef struct {
+  const char *id;
+  const char *from, *to; /* the caller's and the called number */
+  const char *queue;     /* may be NULL */
+  const char *agent;
+  gboolean outbound;
+  gint64 started; /* monotonic µs */
+} SipRecordingCall;
+/* Registers sip.recording and the commands, follows offers, schedules
+ * the retention sweep. */
+gboolean sip_recording_start (Sip *self, GError **error);
+/* Frees what sip_recording_start made (calls have ended by then). */
+void sip_recording_free (Sip *self);
+/* The agent answered: the caller's leg @caller and the agent's @agent are
+ * recorded (channels 0 and 1) if the call's offer said so. */
+void sip_recording_answered (Sip *self, const SipRecordingCall *call, OccMediaLeg *caller,
+                             OccMediaLeg *agent);
+/* A transfer: @agent (the new agent's leg) takes channel 1. */
+void sip_recording_agent_changed (Sip *self, const char *id, OccMediaLeg *agent);
+/* A supervisor's leg joins the agent's channel while it barges (@heard),
+ * and leaves it otherwise. */
+void sip_recording_supervisor (Sip *self, const char *id, OccMediaLeg *leg, gboolean heard);
+/* The call @id ends (before its legs are freed): its recording stops. */
+void sip_recording_call_ended (Sip *self, const char *id);
+/* Adds "recording" (path) and "recording-paused" to a sip.calls entry. */
+void sip_recording_describe (Sip *self, const char *id, GVariantDict *d);

@@ -61,9 +61,9 @@ apply (SipSupervision *s, GError **error)
   OccMediaLeg *both[] = { ma, mb }, *agent_hears[] = { ma, s->ms }, *caller_hears[] = { mb, s->ms };
   gboolean whisper = s->mode == OCC_SUPERVISE_WHISPER || s->mode == OCC_SUPERVISE_BARGE;
   gboolean barge = s->mode == OCC_SUPERVISE_BARGE;
-  /* recording (plugins/sip/recording.c, being written): in barge the
-   * supervisor's leg joins the agent's channel (1) — attach s->ms there
-   * once that file is merged */
+  /* the call's recording: in barge the supervisor is heard, on the
+   * agent's channel */
+  sip_recording_supervisor (sip_call_sip (s->call), sip_call_get_id (s->call), s->ms, barge);
   return media->hear (s->ms, both, 2, error)
          && media->hear (mb, whisper ? agent_hears : NULL, whisper ? 2 : 0, error)
          && media->hear (ma, barge ? caller_hears : NULL, barge ? 2 : 0, error);

@@ -280,3 +280,26 @@ occ_test_wav_tone_seconds (const char *path, guint hz)
     return -1;
   return occ_test_tone_seconds (samples, n, rate, hz);
 }
+
+gint16 *
+occ_test_wav_channel (const char *path, guint channel, gboolean alaw, gsize *n)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  gsize header = alaw ? 58 : 44;
+  if (channel > 1 || !g_file_get_contents (path, &data, &len, NULL) || len < header
+      || memcmp (data, "RIFF", 4) != 0 || memcmp (data + header - 8, "data", 4) != 0)
+    return NULL;
+  guint32 size = (guint8) data[header - 4] | (guint8) data[header - 3] << 8
+                 | (guint8) data[header - 2] << 16 | (guint32) (guint8) data[header - 1] << 24;
+  if (size != len - header)
+    return NULL;
+  gsize frame = alaw ? 2 : 4;
+  *n = (len - header) / frame;
+  gint16 *out = g_new (gint16, *n + 1);
+  const guint8 *p = (const guint8 *) data + header;
+  for (gsize i = 0; i < *n; i++)
+    out[i] = alaw ? occ_test_alaw_decode (p[i * 2 + channel])
+                  : (gint16) (p[i * 4 + channel * 2] | p[i * 4 + channel * 2 + 1] << 8);
+  return out;
+}

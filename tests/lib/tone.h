@@ -48,5 +48,11 @@ double occ_test_tone_share_seconds (const gint16 *samples, gsize n, guint rate, 
  * finished (a writer killed mid-call). NULL if it is not such a file. */
 gint16 *occ_test_wav_read (const char *path, gsize *n_samples, guint *rate);
 
+/* Channel @channel (0-based) of a 2-channel WAV file of the media
+ * plugin's recorder (A-law, 58-byte header, or 16-bit PCM, 44 bytes),
+ * decoded to samples (transfer full); NULL if it is not such a file or
+ * its header was never completed (the data size is not the rest). */
+gint16 *occ_test_wav_channel (const char *path, guint channel, gboolean alaw, gsize *n);
+
 /* occ_test_tone_seconds() over a WAV file; -1 if it cannot be read. */
 double occ_test_wav_tone_seconds (const char *path, guint hz);

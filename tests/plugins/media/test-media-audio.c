@@ -375,28 +375,13 @@ rec_result_clear (RecResult *r)
   g_free (r->error);
 }
 
-/* One channel of a WAV file of ours, as samples. */
+/* One channel of a WAV file of ours, as samples (its header completed). */
 static gint16 *
 wav_channel (const char *path, guint channel, gboolean alaw, gsize *n)
 {
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  gsize header = alaw ? 58 : 44;
-  g_assert_cmpuint (len, >=, header);
-  g_assert_cmpmem (data, 4, "RIFF", 4);
-  g_assert_cmpmem (data + header - 8, 4, "data", 4);
-  guint32 size = (guint8) data[header - 4] | (guint8) data[header - 3] << 8
-                 | (guint8) data[header - 2] << 16 | (guint32) (guint8) data[header - 1] << 24;
-  g_assert_cmpuint (size, ==, len - header); /* the header was completed */
-  gsize frame = alaw ? 2 : 4;
-  *n = (len - header) / frame;
-  gint16 *out = g_new (gint16, *n + 1);
-  const guint8 *p = (const guint8 *) data + header;
-  for (gsize i = 0; i < *n; i++)
-    out[i] = alaw ? occ_test_alaw_decode (p[i * 2 + channel])
-                  : (gint16) (p[i * 4 + channel * 2] | p[i * 4 + channel * 2 + 1] << 8);
-  return out;
+  gint16 *samples = occ_test_wav_channel (path, channel, alaw, n);
+  g_assert_nonnull (samples);
+  return samples;
 }
 
 static void
