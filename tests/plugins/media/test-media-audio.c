@@ -191,6 +191,45 @@ test_play_bad_files (MediaFixture *f, gconstpointer data)
   party_free (f, &a);
 }
 
+/* --- recordings ------------------------------------------------------------------------------ */
+
+typedef struct {
+  gboolean done;
+  char *path;
+  char *format;
+  char *sha256;
+  guint channels;
+  guint64 duration_ms;
+  guint64 bytes;
+  char *error;
+} RecResult;
+
+static void
+on_recorded (const OccMediaRecordResult *res, const GError *error, gpointer data)
+{
+  RecResult *r = data;
+  r->done = TRUE;
+  if (res)
+    {
+      r->path = g_strdup (res->path);
+      r->format = g_strdup (res->format);
+      r->sha256 = g_strdup (res->sha256);
+      r->channels = res->channels;
+      r->duration_ms = res->duration_ms;
+      r->bytes = res->bytes;
+    }
+  r->error = error ? g_strdup (error->message) : NULL;
+}
+
+static void
+rec_result_clear (RecResult *r)
+{
+  g_free (r->path);
+  g_free (r->format);
+  g_free (r->sha256);
+  g_free (r->error);
+}
+
 /* --- hearing: supervision ------------------------------------------------------------------- */
 
 /* Each phone sends its tone for a while; returns with what each heard. */
@@ -236,6 +275,13 @@ test_supervision (MediaFixture *f, gconstpointer data)
   const double hz[] = { CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ };
   g_autoptr (GError) e = NULL;
   g_assert_true (f->media->bridge (c.leg, a.leg, &e));
+  /* the call is recorded: caller on channel 0, agent on 1 */
+  g_autofree char *path = g_build_filename (f->dir, "supervised.wav", NULL);
+  OccMediaRecordOptions o = { .channels = 2, .format = OCC_MEDIA_RECORD_WAV_PCM16 };
+  OccMediaRecording *rec = f->media->record_start (f->media, path, &o, &e);
+  g_assert_no_error (e);
+  g_assert_true (f->media->record_attach (rec, c.leg, 0, &e));
+  g_assert_true (f->media->record_attach (rec, a.leg, 1, &e));
 
   /* listen: the supervisor hears both; neither hears the supervisor */
   OccMediaLeg *both[] = { c.leg, a.leg };
@@ -255,13 +301,40 @@ test_supervision (MediaFixture *f, gconstpointer data)
   assert_hears (&c, "whisper: caller", AGENT_HZ, 0, SUPERVISOR_HZ);
   assert_hears (&s, "whisper: supervisor", CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ);
 
-  /* barge: everyone hears the two others */
+  /* barge: everyone hears the two others; the supervisor is recorded
+   * on the agent's channel */
   OccMediaLeg *caller_hears[] = { a.leg, s.leg };
   g_assert_true (f->media->hear (c.leg, caller_hears, 2, &e));
+  g_assert_true (f->media->record_attach (rec, s.leg, 1, &e));
   talk (all, hz, 3);
   assert_hears (&c, "barge: caller", AGENT_HZ, SUPERVISOR_HZ, CALLER_HZ);
   assert_hears (&a, "barge: agent", CALLER_HZ, SUPERVISOR_HZ, AGENT_HZ);
   assert_hears (&s, "barge: supervisor", CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ);
+  RecResult rr = { 0 };
+  f->media->record_stop (rec, on_recorded, &rr, NULL);
+  g_assert_true (WAIT_UNTIL (10000, rr.done));
+  g_assert_null (rr.error);
+  /* channel 0: the caller alone, all along; channel 1: the agent all
+   * along, the supervisor during the barge only */
+  gsize n0, n1;
+  g_autofree gint16 *ch0 = occ_test_wav_channel (path, 0, FALSE, &n0);
+  g_autofree gint16 *ch1 = occ_test_wav_channel (path, 1, FALSE, &n1);
+  double c_in_0 = occ_test_tone_share_seconds (ch0, n0, 8000, (guint) CALLER_HZ, 0.25);
+  double a_in_0 = occ_test_tone_share_seconds (ch0, n0, 8000, (guint) AGENT_HZ, 0.25);
+  double s_in_0 = occ_test_tone_share_seconds (ch0, n0, 8000, (guint) SUPERVISOR_HZ, 0.25);
+  double a_in_1 = occ_test_tone_share_seconds (ch1, n1, 8000, (guint) AGENT_HZ, 0.25);
+  double s_in_1 = occ_test_tone_share_seconds (ch1, n1, 8000, (guint) SUPERVISOR_HZ, 0.25);
+  double c_in_1 = occ_test_tone_share_seconds (ch1, n1, 8000, (guint) CALLER_HZ, 0.25);
+  g_test_message ("recording: channel 0 caller %.2f agent %.2f supervisor %.2f s; channel 1 "
+                  "agent %.2f supervisor %.2f caller %.2f s",
+                  c_in_0, a_in_0, s_in_0, a_in_1, s_in_1, c_in_1);
+  g_assert_cmpfloat (c_in_0, >, 3.5);
+  g_assert_cmpfloat (a_in_0 + s_in_0, <, 0.1);
+  g_assert_cmpfloat (a_in_1, >, 3.5);
+  g_assert_cmpfloat (s_in_1, >, 1.0);
+  g_assert_cmpfloat (s_in_1, <, 2.2);
+  g_assert_cmpfloat (c_in_1, <, 0.1);
+  rec_result_clear (&rr);
 
   /* refusals: itself, too many, a source twice */
   OccMediaLeg *self[] = { c.leg };
@@ -334,45 +407,6 @@ test_play_over_bridge (MediaFixture *f, gconstpointer data)
   assert_hears (&a, "agent after", CALLER_HZ, 0, PROMPT_HZ);
   party_free (f, &c);
   party_free (f, &a);
-}
-
-/* --- recordings ------------------------------------------------------------------------------ */
-
-typedef struct {
-  gboolean done;
-  char *path;
-  char *format;
-  char *sha256;
-  guint channels;
-  guint64 duration_ms;
-  guint64 bytes;
-  char *error;
-} RecResult;
-
-static void
-on_recorded (const OccMediaRecordResult *res, const GError *error, gpointer data)
-{
-  RecResult *r = data;
-  r->done = TRUE;
-  if (res)
-    {
-      r->path = g_strdup (res->path);
-      r->format = g_strdup (res->format);
-      r->sha256 = g_strdup (res->sha256);
-      r->channels = res->channels;
-      r->duration_ms = res->duration_ms;
-      r->bytes = res->bytes;
-    }
-  r->error = error ? g_strdup (error->message) : NULL;
-}
-
-static void
-rec_result_clear (RecResult *r)
-{
-  g_free (r->path);
-  g_free (r->format);
-  g_free (r->sha256);
-  g_free (r->error);
 }
 
 /* One channel of a WAV file of ours, as samples (its header completed). */
