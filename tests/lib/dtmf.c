@@ -48,6 +48,20 @@ keypad (char key, guint *row, guint *column)
   return FALSE;
 }
 
+gint16 *
+occ_test_dtmf_key_samples (char key, guint rate, gsize n)
+{
+  guint row = 0, column = 0;
+  if (!keypad (key, &row, &column))
+    return NULL;
+  g_autofree gint16 *low = occ_test_tone_samples (low_hz[row], rate, n);
+  g_autofree gint16 *high = occ_test_tone_samples (high_hz[column], rate, n);
+  gint16 *out = g_new (gint16, n ? n : 1);
+  for (gsize s = 0; s < n; s++)
+    out[s] = (gint16) (low[s] + high[s]);
+  return out;
+}
+
 /* --- the spec ----------------------------------------------------------------------- */
 
 static gboolean
@@ -136,13 +150,9 @@ inband_audio (GArray *keys, gsize n)
   for (guint i = 0; keys != NULL && i < keys->len; i++)
     {
       const OccTestDtmfKey *k = &g_array_index (keys, OccTestDtmfKey, i);
-      guint row = 0, column = 0;
-      keypad (k->key, &row, &column); /* a key of a parsed spec */
       gsize start = (gsize) k->start_ms * 8, len = (gsize) k->ms * 8;
-      g_autofree gint16 *low = occ_test_tone_samples (low_hz[row], 8000, len);
-      g_autofree gint16 *high = occ_test_tone_samples (high_hz[column], 8000, len);
-      for (gsize s = 0; s < len; s++)
-        pcm[start + s] = (gint16) (low[s] + high[s]);
+      g_autofree gint16 *tones = occ_test_dtmf_key_samples (k->key, 8000, len);
+      memcpy (pcm + start, tones, len * sizeof *tones);
     }
   return pcm;
 }

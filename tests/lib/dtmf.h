@@ -28,6 +28,10 @@ typedef struct {
   guint ms;       /* how long it lasts */
 } OccTestDtmfKey;
 
+/* @n samples (@rate per second) of @key's two tones (ITU-T Q.23), each
+ * at about -10 dBFS (transfer full); NULL if @key is not a key. */
+gint16 *occ_test_dtmf_key_samples (char key, guint rate, gsize n);
+
 /* Parses @spec, "OFFSET:KEY[/MS] …" separated by spaces: "1500:1 3000:2
  * 4500:#/200" presses 1 at 1.5 s for 100 ms, 2 at 3 s, # at 4.5 s for
  * 200 ms. Offsets and durations are rounded down to whole 20 ms packets;

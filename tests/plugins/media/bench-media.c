@@ -19,15 +19,9 @@
  *
  * and at the end the largest N whose loss stayed under 0.5 %. With
  * --transcode the agents' phones speak PCMU, the trunks' PCMA. */
-#include "media-fixture.h"
+#include "bench-phones.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <gio/gunixinputstream.h>
-#include <gio/gunixoutputstream.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 typedef struct {
   guint calls;
@@ -36,87 +30,16 @@ typedef struct {
   gboolean transcode;
 } Run;
 
-static guint
-thread_count (void)
-{
-  g_autoptr (GDir) d = g_dir_open ("/proc/self/task", 0, NULL);
-  guint n = 0;
-  while (d && g_dir_read_name (d))
-    n++;
-  return n;
-}
-
-static guint64
-rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  const char *line = strstr (status, "VmRSS:");
-  return line ? g_ascii_strtoull (line + 6, NULL, 10) : 0;
-}
-
-static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
-         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static gboolean
-ports_free (guint base, guint n)
-{
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  for (guint port = base; port < base + n; port++)
-    {
-      g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
-      g_autoptr (GSocketAddress) a = g_inet_socket_address_new (lo, (guint16) port);
-      if (!g_socket_bind (s, a, FALSE, NULL))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static char *
-phone_sdp (guint port, const char *codec)
-{
-  guint pt = g_str_equal (codec, "PCMU") ? 0 : 8;
-  return g_strdup_printf ("v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-                          "t=0 0\r\nm=audio %u RTP/AVP %u 101\r\na=rtpmap:%u %s/8000\r\n"
-                          "a=rtpmap:101 telephone-event/8000\r\na=ptime:20\r\n",
-                          port, pt, pt, codec);
-}
-
-static guint
-sdp_port (const char *sdp)
-{
-  const char *m = strstr (sdp, "m=audio ");
-  g_assert_nonnull (m);
-  return (guint) atoi (m + 8);
-}
-
 /* Bridged calls: the trunk's phone offers, the agent's answers. */
 static void
 make_calls (MediaFixture *f, const Run *r, guint phone_base, OccMediaLeg **legs, GString *ports)
 {
   for (guint i = 0; i < r->calls; i++)
     {
-      g_autoptr (GError) e = NULL;
       g_autofree char *call = g_strdup_printf ("bench-%u", i);
-      OccMediaLeg *a = media_fixture_leg (f, call, "trunk", OCC_MEDIA_SRTP_OFF);
-      OccMediaLeg *b = media_fixture_leg (f, call, "agent", OCC_MEDIA_SRTP_OFF);
-      g_autofree char *offer = phone_sdp (phone_base + 4 * i, "PCMA");
-      g_autofree char *answer = f->media->leg_answer_offer (a, offer, &e);
-      g_assert_no_error (e);
-      g_autofree char *offer_b = f->media->leg_offer (b, a, &e);
-      g_autofree char *answer_b
-          = phone_sdp (phone_base + 4 * i + 2, r->transcode ? "PCMU" : "PCMA");
-      g_assert_true (f->media->leg_accept_answer (b, answer_b, &e));
-      g_assert_true (f->media->bridge (a, b, &e));
-      g_assert_no_error (e);
-      g_string_append_printf (ports, "%u %u\n", sdp_port (answer), sdp_port (offer_b));
+      OccMediaLeg *a, *b;
+      bench_bridged_call (f, call, i, phone_base, "PCMA", r->transcode ? "PCMU" : "PCMA", &a, &b,
+                          ports);
       legs[2 * i] = a;
       legs[2 * i + 1] = b;
     }
@@ -135,12 +58,10 @@ run (const Run *r)
   if (!media_fixture_try_load (&f, conf, &e))
     g_error ("media does not load: %s", e->message);
   double load_ms = (g_get_monotonic_time () - load0) / 1000.0;
-  guint phone_base = 40000;
-  while (!ports_free (phone_base, 4 * r->calls))
-    phone_base += 4 * r->calls;
+  guint phone_base = bench_phone_base (r->calls);
 
-  guint threads0 = thread_count ();
-  guint64 rss0 = rss_kib ();
+  guint threads0 = bench_thread_count ();
+  guint64 rss0 = bench_rss_kib ();
   OccMediaLeg **legs = g_new0 (OccMediaLeg *, 2 * r->calls);
   g_autoptr (GString) ports = g_string_new (NULL);
   gint64 setup0 = g_get_monotonic_time ();
@@ -150,43 +71,21 @@ run (const Run *r)
   g_autofree char *calls = g_strdup_printf ("%u", r->calls);
   g_autofree char *base = g_strdup_printf ("%u", phone_base);
   g_autofree char *secs = g_strdup_printf ("%u", r->seconds);
-  /* plain fork and pipes: GIO's subprocess would add threads of its own */
-  const char *argv[] = { BENCH_PHONES_PATH, calls, base, secs, r->transcode ? "0" : "8", NULL };
-  GPid pid;
-  int in_fd, out_fd;
-  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                 &pid, &in_fd, &out_fd, NULL, &e))
-    g_error ("%s: %s", BENCH_PHONES_PATH, e->message);
-  g_autoptr (GOutputStream) in = g_unix_output_stream_new (in_fd, TRUE);
-  g_assert_true (g_output_stream_write_all (in, ports->str, ports->len, NULL, NULL, &e));
-  g_assert_true (g_output_stream_close (in, NULL, &e));
+  const char *args[] = { calls, base, secs, r->transcode ? "0" : "8", NULL };
+  BenchPhones *phones = bench_phones_start (args, ports->str);
 
   /* measure while every phone sends: from 1 s in to 1 s before the end */
   occ_test_spin (1000);
-  double cpu0 = cpu_seconds ();
+  double cpu0 = bench_cpu_seconds ();
   gint64 t0 = g_get_monotonic_time ();
   occ_test_spin ((r->seconds - 2) * 1000);
-  double cpu = cpu_seconds () - cpu0;
+  double cpu = bench_cpu_seconds () - cpu0;
   double wall = (g_get_monotonic_time () - t0) / 1e6;
-  guint threads = thread_count ();
-  guint64 rss = rss_kib ();
-  /* the phones end by themselves (blocking here is fine: the run is over) */
-  g_autoptr (GInputStream) out = g_unix_input_stream_new (out_fd, TRUE);
-  char said[256] = "";
-  gsize got = 0;
-  g_input_stream_read_all (out, said, sizeof said - 1, &got, NULL, NULL);
-  said[got] = '\0';
-  int status = 0;
-  waitpid (pid, &status, 0);
-  g_spawn_close_pid (pid);
-  g_assert_true (g_spawn_check_wait_status (status, &e));
-
-  guint64 sent = 0, received = 0;
-  double jitter = 0, worst = 0;
-  if (sscanf (said, "sent %" G_GUINT64_FORMAT " received %" G_GUINT64_FORMAT " jitter %lf %lf",
-              &sent, &received, &jitter, &worst)
-      != 4)
-    g_error ("bench-media-phones said: %s", said);
+  guint threads = bench_thread_count ();
+  guint64 rss = bench_rss_kib ();
+  BenchPhonesResult said = bench_phones_wait (phones);
+  guint64 sent = said.sent, received = said.received;
+  double jitter = said.jitter_mean_ms, worst = said.jitter_worst_ms;
   double loss = sent ? 100.0 * (double) (sent - MIN (received, sent)) / (double) sent : 100;
   guint64 through = 0;
   for (guint i = 0; i < 2 * r->calls; i++)

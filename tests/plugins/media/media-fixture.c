@@ -11,8 +11,8 @@
 
 /* --- the plugin ----------------------------------------------------------------- */
 
-static gboolean
-range_free (guint base, guint n)
+gboolean
+media_fixture_ports_free (guint base, guint n)
 {
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   for (guint port = base; port < base + n; port++)
@@ -32,7 +32,7 @@ free_range (guint pairs)
   for (guint tries = 0; tries < 200; tries++)
     {
       guint base = 30000 + 2 * (guint) g_random_int_range (0, 5000);
-      if (range_free (base, 2 * pairs))
+      if (media_fixture_ports_free (base, 2 * pairs))
         return base;
     }
   g_error ("no free port range");

@@ -34,6 +34,9 @@ gboolean media_fixture_try_load (MediaFixture *f, const char *conf, GError **err
 /* Unloads media (if loaded) and frees the context. */
 void media_fixture_stop (MediaFixture *f);
 
+/* Whether UDP ports @base … @base + @n - 1 of 127.0.0.1 are free now. */
+gboolean media_fixture_ports_free (guint base, guint n);
+
 /* g_test_add() forms: a fixture with 20 pairs. */
 void media_fixture_setup (MediaFixture *f, gconstpointer data);
 void media_fixture_teardown (MediaFixture *f, gconstpointer data);
