@@ -23,6 +23,7 @@
 #include "record-policy.h"
 
 #include <omnicc/acd.h>
+#include <omnicc/ivr.h>
 #include <omnicc/omnicc.h>
 #include <string.h>
 
@@ -286,6 +287,25 @@ on_ended (const OccEvent *event, gpointer data)
     acd_engine_abandon (self->engine, id, now);
   g_hash_table_remove (self->interactions, id);
   acd_persist_interaction (self->persist, id);
+  arm (self);
+}
+
+/* acd.withdraw: the IVR takes a waiting interaction back (the caller
+ * chose a call-back). It counts as abandoned in its queue; acd.left
+ * tells the channel, with the IVR's reason. */
+static void
+on_withdraw (const OccEvent *event, gpointer data)
+{
+  Acd *self = data;
+  const char *id, *reason;
+  g_variant_get (occ_event_get_payload (event), "(&s&s)", &id, &reason);
+  g_autofree char *queue = g_strdup (g_hash_table_lookup (self->interactions, id));
+  if (queue == NULL || !acd_engine_abandon (self->engine, id, now_us ()))
+    return; /* not waiting here (connected, or gone) */
+  g_hash_table_remove (self->interactions, id);
+  acd_persist_interaction (self->persist, id);
+  g_message ("interaction %s withdrawn from %s: %s", id, queue, reason);
+  publish (self, EVENT_LEFT, g_variant_new_parsed ("(%s, %s, %s, @a{sv} {})", id, queue, reason));
   arm (self);
 }
 
@@ -730,6 +750,10 @@ register_all (Acd *self, OccPlugin *plugin, GError **error)
                                    "An interaction left its queue unanswered: (id, queue, reason "
                                    "timeout|full|empty|no-queue|invalid, extra).",
                                    error)
+         && occ_bus_register_type (bus, plugin, OCC_EVENT_ACD_WITHDRAW, "(ss)",
+                                   "The IVR takes a waiting interaction out of its queue: (id, "
+                                   "reason); answered with acd.left.",
+                                   error)
          && occ_bus_register_type (bus, plugin, EVENT_MOVED, "(sssa{sv})",
                                    "An interaction overflowed: (id, from queue, to queue, extra).",
                                    error)
@@ -755,6 +779,8 @@ register_all (Acd *self, OccPlugin *plugin, GError **error)
                 != 0
          && occ_bus_subscribe (bus, plugin, OCC_EVENT_INTERACTION_ENDED, on_ended, self, NULL,
                                error)
+                != 0
+         && occ_bus_subscribe (bus, plugin, OCC_EVENT_ACD_WITHDRAW, on_withdraw, self, NULL, error)
                 != 0
          && occ_control_add_command_full (plugin, "agent.login",
                                           "Log in to the ACD, not ready (args: login for another "

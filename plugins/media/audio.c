@@ -149,21 +149,47 @@ media_audio_peer_changed (OccMediaLeg *leg)
 
 /* --- prompts ---------------------------------------------------------------------------- */
 
-typedef struct {
-  char **paths; /* to decode */
-  MediaPrompt **decoded;
-  char *error;
-} DecodeJob;
+/* The decodes under way: each file is decoded once, however many plays
+ * wait for it (many calls reach the same prompt at once). Outlives the
+ * plugin's state until the last decode returns. */
+struct _MediaDecoder {
+  gint ref;
+  Media *m;             /* NULL once the plugin unloads */
+  GHashTable *decoding; /* path → GPtrArray of PlayLoad waiting for it */
+};
+
+static MediaDecoder *
+decoder_ref (MediaDecoder *d)
+{
+  g_atomic_int_inc (&d->ref);
+  return d;
+}
 
 static void
-decode_job_free (DecodeJob *j)
+decoder_unref (MediaDecoder *d)
 {
-  for (guint i = 0; j->paths[i]; i++)
-    media_prompt_unref (j->decoded[i]);
-  g_strfreev (j->paths);
-  g_free (j->decoded);
-  g_free (j->error);
-  g_free (j);
+  if (!g_atomic_int_dec_and_test (&d->ref))
+    return;
+  g_hash_table_unref (d->decoding);
+  g_free (d);
+}
+
+/* One file being decoded, in a worker thread. */
+typedef struct {
+  MediaDecoder *decoder;
+  char *path;
+  MediaPrompt *prompt; /* the result, or NULL with error */
+  char *error;
+} DecodeOne;
+
+static void
+decode_one_free (DecodeOne *d)
+{
+  decoder_unref (d->decoder);
+  media_prompt_unref (d->prompt);
+  g_free (d->path);
+  g_free (d->error);
+  g_free (d);
 }
 
 /* Decodes @path to 8 kHz mono samples (a worker thread: GStreamer's
@@ -242,17 +268,11 @@ decode_file (const char *path, GError **error)
 static void
 decode_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
-  DecodeJob *j = data;
-  for (guint i = 0; j->paths[i] && !g_cancellable_is_cancelled (cancel); i++)
-    {
-      g_autoptr (GError) e = NULL;
-      j->decoded[i] = decode_file (j->paths[i], &e);
-      if (j->decoded[i] == NULL)
-        {
-          j->error = g_strdup (e->message);
-          break;
-        }
-    }
+  DecodeOne *d = data;
+  g_autoptr (GError) e = NULL;
+  d->prompt = decode_file (d->path, &e);
+  if (d->prompt == NULL)
+    d->error = g_strdup (e->message);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -264,11 +284,6 @@ play_finish (OccMediaLeg *leg, OccMediaPlayEnd how, const GError *error)
   MediaPlay *p = g_steal_pointer (&leg->play);
   if (p == NULL)
     return;
-  if (p->loading)
-    {
-      g_cancellable_cancel (p->loading);
-      g_clear_object (&p->loading);
-    }
   if (p->done)
     p->done (leg, how, error, p->data);
   if (p->destroy)
@@ -309,11 +324,13 @@ play_stop (OccMediaLeg *leg)
   play_finish (leg, OCC_MEDIA_PLAY_STOPPED, NULL);
 }
 
+/* A play waiting for its files to be decoded. */
 typedef struct {
   OccMediaLeg *leg;
   guint id;
   char **files; /* every file of the play, in order */
-  DecodeJob *job;
+  guint pending;
+  char *error; /* the first file that failed */
 } PlayLoad;
 
 static void
@@ -321,6 +338,7 @@ play_load_free (PlayLoad *l)
 {
   media_leg_unref (l->leg);
   g_strfreev (l->files);
+  g_free (l->error);
   g_free (l);
 }
 
@@ -339,32 +357,75 @@ cached_prompts (Media *m, char **files)
   return out;
 }
 
+/* Every file of @l is decoded (or failed): the play starts, if its leg
+ * still wants it. */
 static void
-decoded (GObject *source, GAsyncResult *res, gpointer data)
+play_load_done (PlayLoad *l)
 {
-  PlayLoad *l = data;
   OccMediaLeg *leg = l->leg;
-  DecodeJob *j = l->job;
   Media *m = leg->media;
-  if (m)
-    for (guint i = 0; j->paths[i]; i++)
-      if (j->decoded[i])
-        g_hash_table_replace (m->prompts, j->decoded[i]->path, media_prompt_ref (j->decoded[i]));
   if (m && leg->play && leg->play->id == l->id)
     {
-      g_clear_object (&leg->play->loading);
-      g_autofree MediaPrompt **prompts = j->error ? NULL : cached_prompts (m, l->files);
+      leg->play->loading = FALSE;
+      g_autofree MediaPrompt **prompts = l->error ? NULL : cached_prompts (m, l->files);
       if (prompts)
         player_start (leg, leg->play, prompts, g_strv_length (l->files));
       else
         {
           g_autoptr (GError) e = g_error_new (OCC_MEDIA_ERROR, OCC_MEDIA_ERROR_INVALID, "%s",
-                                              j->error ? j->error : "a prompt went missing");
+                                              l->error ? l->error : "a prompt went missing");
           g_warning ("leg %s: cannot play %s", leg->name, e->message);
           play_finish (leg, OCC_MEDIA_PLAY_FAILED, e);
         }
     }
   play_load_free (l);
+}
+
+static void
+decoded (GObject *source, GAsyncResult *res, gpointer data)
+{
+  DecodeOne *d = g_task_get_task_data (G_TASK (res));
+  MediaDecoder *dec = d->decoder;
+  GPtrArray *waiting = NULL;
+  g_autofree char *key = NULL;
+  g_hash_table_steal_extended (dec->decoding, d->path, (gpointer *) &key, (gpointer *) &waiting);
+  if (dec->m && d->prompt)
+    g_hash_table_replace (dec->m->prompts, d->prompt->path, media_prompt_ref (d->prompt));
+  for (guint i = 0; waiting && i < waiting->len; i++)
+    {
+      PlayLoad *l = waiting->pdata[i];
+      if (d->error && l->error == NULL)
+        l->error = g_strdup (d->error);
+      if (--l->pending == 0)
+        play_load_done (l);
+    }
+  if (waiting)
+    g_ptr_array_unref (waiting);
+}
+
+/* @l waits for @path, whose decode starts unless one is under way. */
+static void
+wait_decode (Media *m, PlayLoad *l, const char *path)
+{
+  MediaDecoder *dec = m->decoder;
+  GPtrArray *waiting = g_hash_table_lookup (dec->decoding, path);
+  l->pending++;
+  if (waiting)
+    {
+      g_ptr_array_add (waiting, l);
+      return;
+    }
+  char *key = g_strdup (path);
+  waiting = g_ptr_array_new ();
+  g_ptr_array_add (waiting, l);
+  g_hash_table_insert (dec->decoding, key, waiting);
+  DecodeOne *d = g_new0 (DecodeOne, 1);
+  d->decoder = decoder_ref (dec);
+  d->path = g_strdup (path);
+  GTask *task = g_task_new (NULL, NULL, decoded, NULL);
+  g_task_set_task_data (task, d, (GDestroyNotify) decode_one_free);
+  g_task_run_in_thread (task, decode_thread);
+  g_object_unref (task);
 }
 
 static gboolean
@@ -422,15 +483,9 @@ play (OccMediaLeg *leg, const char *const *files, guint flags, OccMediaPlayDone 
   l->leg = media_leg_ref (leg);
   l->id = p->id;
   l->files = g_strdupv ((char **) files);
-  l->job = g_new0 (DecodeJob, 1);
-  g_ptr_array_add (stale, NULL);
-  l->job->paths = (char **) g_ptr_array_steal (stale, NULL);
-  l->job->decoded = g_new0 (MediaPrompt *, g_strv_length (l->job->paths) + 1);
-  p->loading = g_cancellable_new ();
-  GTask *task = g_task_new (NULL, p->loading, decoded, l);
-  g_task_set_task_data (task, l->job, (GDestroyNotify) decode_job_free);
-  g_task_run_in_thread (task, decode_thread);
-  g_object_unref (task);
+  p->loading = TRUE;
+  for (guint i = 0; i < stale->len; i++)
+    wait_decode (m, l, stale->pdata[i]);
   return TRUE;
 }
 
@@ -693,11 +748,6 @@ media_audio_leg_gone (OccMediaLeg *leg)
   MediaPlay *p = g_steal_pointer (&leg->play);
   if (p)
     {
-      if (p->loading)
-        {
-          g_cancellable_cancel (p->loading);
-          g_object_unref (p->loading);
-        }
       if (p->destroy)
         p->destroy (p->data);
       g_free (p);
@@ -730,6 +780,11 @@ media_audio_init (Media *m)
 {
   m->prompts
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) media_prompt_unref);
+  m->decoder = g_new0 (MediaDecoder, 1);
+  m->decoder->ref = 1;
+  m->decoder->m = m;
+  m->decoder->decoding = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify) g_ptr_array_unref);
   m->service.play = play;
   m->service.play_stop = play_stop;
   m->service.hear = hear;
@@ -740,4 +795,10 @@ void
 media_audio_clear (Media *m)
 {
   g_clear_pointer (&m->prompts, g_hash_table_unref);
+  if (m->decoder)
+    {
+      /* decodes still under way answer nobody: their plays' legs are gone */
+      m->decoder->m = NULL;
+      g_clear_pointer (&m->decoder, decoder_unref);
+    }
 }

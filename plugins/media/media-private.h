@@ -25,6 +25,7 @@
 #define MEDIA_MAX_HEARERS 4 /* legs that hear one leg besides its peer, and sources of a mix */
 
 typedef struct _MediaRecorder MediaRecorder;
+typedef struct _MediaDecoder MediaDecoder;
 
 /* What a leg's remote hears when it is not simply its peer (audio.c):
  * under the leg's tx_lock. */
@@ -51,7 +52,8 @@ typedef struct {
   GSource *bus_source;
   GHashTable *legs; /* id → OccMediaLeg (main thread) */
   guint64 next_id;
-  GHashTable *prompts; /* path → MediaPrompt (main thread): decoded once */
+  GHashTable *prompts;   /* path → MediaPrompt (main thread): decoded once */
+  MediaDecoder *decoder; /* the decodes under way, shared by the plays that wait */
   guint next_play;
   MediaRecorder *recorder; /* the recordings' writer thread, from the first recording */
   guint mix_delay_ms;
@@ -64,7 +66,7 @@ typedef struct {
   gpointer data;
   GDestroyNotify destroy;
   gboolean loop;
-  GCancellable *loading; /* while its files are being decoded */
+  gboolean loading; /* while its files are being decoded */
 } MediaPlay;
 
 struct _OccMediaLeg {

@@ -9,62 +9,13 @@
  * Handles: the caller's leg (a) is the incoming INVITE's handle, the
  * agent's leg (b) one we create; both carry the call as their magic. */
 #include "sip-private.h"
+#include "call.h"
 
 #include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag.h>
 #include <string.h>
-
-typedef enum {
-  CALL_ROUTING,
-  CALL_QUEUED,  /* in an ACD queue: the caller hears ringing */
-  CALL_DIALING, /* outbound: the called party's phone rings */
-  CALL_RINGING,
-  CALL_CONNECTED,
-  CALL_ENDED,
-} CallState;
-
-struct _SipCall {
-  Sip *self;
-  char *id;
-  char *trunk;
-  char *from;        /* the caller's number */
-  char *display;     /* the caller's name as the trunk gave it, or NULL */
-  gboolean withheld; /* the caller asked not to be shown (Privacy, anonymous) */
-  char *to;          /* the called number */
-  nua_handle_t *a;
-  nua_handle_t *b;
-  nua_handle_t *c; /* a blind transfer's new agent leg, while it rings */
-  OccMediaLeg *ma;
-  OccMediaLeg *mb;
-  OccMediaLeg *mc;
-  char *transfer_to; /* who c rings */
-  char *answer_a;    /* our SDP answer to the caller's offer */
-  char **agents;
-  guint next_agent;
-  guint ring_timeout_s;
-  char *agent; /* the one ringing or connected */
-  char *queue; /* the ACD queue it waits in, or NULL */
-  guint ring_timer;
-  guint max_timer;
-  CallState state;
-  gboolean outbound;       /* we placed it: a is our INVITE to the called party */
-  gboolean party_answered; /* outbound: the called party answered */
-  GPtrArray *trunks;       /* outbound: SipTrunk* still to try, in order */
-  char *caller_id;
-  char *contact_a; /* our Contact towards a (NULL: the stack's) */
-  gint64 started;  /* monotonic µs */
-  gint64 answered;
-  guint tried;
-  guint auth_tries; /* outbound: challenges answered on this trunk */
-  gboolean early;   /* the ringing agent's early media is bridged to the caller */
-  /* media-timeout: packets each leg had received, and when that last
-   * changed (monotonic s) */
-  guint64 rx_a, rx_b;
-  gint64 rx_a_at, rx_b_at;
-  SipSupervision *sup; /* a supervisor on the call (supervise.c), or NULL */
-};
 
 static void call_end (SipCall *call, const char *reason, const char *by, int status);
 static void ring_next (SipCall *call);
@@ -85,6 +36,7 @@ call_free (SipCall *call)
   g_free (call->caller_id);
   g_free (call->contact_a);
   g_clear_pointer (&call->trunks, g_ptr_array_unref);
+  sip_ivr_call_free (call);
   sip_unref (call->self);
   g_free (call);
 }
@@ -183,7 +135,9 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
     g_source_remove (call->max_timer);
   call->ring_timer = call->max_timer = 0;
   /* the caller hears why, unless it is the one who left or it was answered */
-  gboolean a_up = call->outbound ? call->party_answered : was == CALL_CONNECTED;
+  gboolean a_up = call->outbound ? call->party_answered : was == CALL_CONNECTED || call->a_answered;
+  /* the far side of b: an agent, or whom the IVR transferred to */
+  gboolean by_b = strcmp (by, "agent") == 0 || strcmp (by, "external") == 0;
   if (call->a && strcmp (by, "caller") != 0)
     {
       if (a_up)
@@ -191,9 +145,10 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
       else if (call->outbound)
         nua_cancel (call->a, TAG_END ());
       else
-        nua_respond (call->a, status, sip_status_phrase (status), TAG_END ());
+        nua_respond (call->a, status >= 300 ? status : 480,
+                     sip_status_phrase (status >= 300 ? status : 480), TAG_END ());
     }
-  if (call->b && strcmp (by, "agent") != 0)
+  if (call->b && !by_b)
     {
       if (was == CALL_CONNECTED)
         nua_bye (call->b, TAG_END ());
@@ -226,6 +181,7 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
     g_variant_dict_insert (&d, "talk-seconds", "x",
                            (g_get_monotonic_time () - call->answered) / G_USEC_PER_SEC);
   g_variant_dict_insert (&d, "agents-tried", "u", call->tried);
+  sip_ivr_call_ending (call, &d);
   publish (call, OCC_EVENT_INTERACTION_ENDED,
            g_variant_new ("(sss@a{sv})", call->id, reason, by, g_variant_dict_end (&d)));
   g_message ("call %s from %s to %s ended: %s by %s (%d)", call->id, call->from, call->to, reason,
@@ -245,7 +201,7 @@ call_end (SipCall *call, const char *reason, const char *by, int status)
   if (call->b)
     {
       nua_handle_bind (call->b, NULL);
-      if (strcmp (by, "agent") == 0)
+      if (by_b)
         nua_handle_destroy (call->b);
     }
   call->a = call->b = NULL;
@@ -391,6 +347,7 @@ agent_early_media (SipCall *call, const sip_t *sip)
   const char *sdp = sdp_of (sip);
   if (call->early || sdp == NULL || call->outbound)
     return;
+  sip_ivr_before_bridge (call);
   if (!self->media->leg_accept_answer (call->mb, sdp, &e)
       || !self->media->bridge (call->ma, call->mb, &e))
     {
@@ -410,6 +367,7 @@ agent_answered (SipCall *call, const sip_t *sip)
   Sip *self = call->self;
   g_autoptr (GError) e = NULL;
   const char *sdp = sdp_of (sip);
+  sip_ivr_before_bridge (call);
   /* after early media the SDP answer is already in (RFC 3261 13.2.1:
    * the 200 repeats it) */
   if (!call->early
@@ -434,15 +392,14 @@ agent_answered (SipCall *call, const sip_t *sip)
   if (call->ring_timer)
     g_source_remove (call->ring_timer);
   call->ring_timer = 0;
-  if (!call->outbound)
+  if (!call->outbound && !call->a_answered)
     nua_respond (call->a, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                  TAG_IF (call->contact_a, SIPTAG_CONTACT_STR (call->contact_a)),
                  SIPTAG_PAYLOAD_STR (call->answer_a), TAG_END ());
   call->state = CALL_CONNECTED;
   call->answered = g_get_monotonic_time ();
   self->calls_answered++;
-  if (self->config.max_call_s)
-    call->max_timer = g_timeout_add_seconds (self->config.max_call_s, max_duration, call);
+  sip_call_start_max_timer (call);
   g_message ("call %s from %s answered by %s", call->id, call->from, call->agent);
   SipRecordingCall rc
       = { call->id, call->from, call->to, call->queue, call->agent, call->outbound, call->started };
@@ -455,19 +412,26 @@ agent_answered (SipCall *call, const sip_t *sip)
 
 /* The call joins its queue (call->queue); the ACD decides who takes it
  * and answers with interaction.offered. */
-static void
-enqueue (SipCall *call)
+void
+sip_call_enqueue (SipCall *call, gint priority, const char *const *skills, GVariant *extra)
 {
   call->state = CALL_QUEUED;
   publish (call, OCC_EVENT_INTERACTION_ROUTED,
            g_variant_new_parsed ("(%s, 'queue', %s, @a{sv} {})", call->id, call->queue));
   GVariantDict x;
-  g_variant_dict_init (&x, NULL);
+  g_variant_dict_init (&x, extra);
   g_variant_dict_insert (&x, "caller", "s", call->outbound ? call->to : call->from);
   g_variant_dict_insert (&x, "channel", "s", "voice");
   publish (call, OCC_EVENT_INTERACTION_ENQUEUE,
-           g_variant_new ("(ssi^as@a{sv})", call->id, call->queue, 0, (const char *const[]){ NULL },
+           g_variant_new ("(ssi^as@a{sv})", call->id, call->queue, priority,
+                          skills ? skills : (const char *const[]){ NULL },
                           g_variant_dict_end (&x)));
+}
+
+static void
+enqueue (SipCall *call)
+{
+  sip_call_enqueue (call, 0, NULL, NULL);
 }
 
 static void
@@ -575,6 +539,8 @@ incoming (Sip *self, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
       call->queue = g_strdup (route->queue);
       return enqueue (call);
     }
+  if (route->ivr)
+    return sip_ivr_route (call, route);
   publish (call, OCC_EVENT_INTERACTION_ROUTED,
            g_variant_new_parsed ("(%s, 'agent', %s, @a{sv} {})", call->id, route->name));
   call->agents = g_strdupv (route->agents);
@@ -754,6 +720,42 @@ by_order (gconstpointer a, gconstpointer b)
   return (int) x->order - (int) y->order;
 }
 
+nua_handle_t *
+sip_call_invite_trunk (SipCall *call, SipTrunk *t, const char *number, const char *offer)
+{
+  Sip *self = call->self;
+  /* presentation: the call's number or the trunk's; withheld, the
+   * operator still gets the trunk's in P-Asserted-Identity */
+  const char *cid = call->withheld    ? t->caller_id
+                    : call->caller_id ? call->caller_id
+                                      : t->caller_id;
+  g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", number, t->address);
+  g_autofree char *from = call->withheld || cid == NULL
+                              ? g_strdup (ANONYMOUS_FROM)
+                              : g_strdup_printf ("<sip:%s@%s>", cid, t->from_domain);
+  g_autofree char *pai = cid ? g_strdup_printf ("<sip:%s@%s>", cid, t->from_domain) : NULL;
+  g_autofree char *url
+      = g_strdup_printf ("sip:%s@%s;transport=%s", number, t->address, t->transport);
+  nua_handle_t *nh = nua_handle (self->nua, call, NUTAG_URL (url), SIPTAG_TO_STR (to),
+                                 SIPTAG_FROM_STR (from), TAG_END ());
+  const char *ours = sip_contact_for (self, t->transport);
+  nua_invite (nh, TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+              TAG_IF (pai, SIPTAG_P_ASSERTED_IDENTITY_STR (pai)),
+              TAG_IF (call->withheld || cid == NULL, SIPTAG_PRIVACY_STR ("id")),
+              SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer), TAG_END ());
+  return nh;
+}
+
+GPtrArray *
+sip_trunks_in_order (Sip *self)
+{
+  GPtrArray *all = g_ptr_array_new ();
+  for (guint i = 0; i < self->config.trunks->len; i++)
+    g_ptr_array_add (all, g_ptr_array_index (self->config.trunks, i));
+  g_ptr_array_sort (all, by_order);
+  return all;
+}
+
 /* Dials the called party through the next trunk; FALSE when none is left. */
 static gboolean
 dial_next_trunk (SipCall *call)
@@ -789,27 +791,8 @@ dial_next_trunk (SipCall *call)
         }
       g_free (call->trunk);
       call->trunk = g_strdup (t->name);
-      /* presentation: the call's number or the trunk's; withheld, the
-       * operator still gets the trunk's in P-Asserted-Identity */
-      const char *cid = call->withheld    ? t->caller_id
-                        : call->caller_id ? call->caller_id
-                                          : t->caller_id;
-      g_autofree char *to = g_strdup_printf ("<sip:%s@%s>", call->to, t->address);
-      g_autofree char *from = call->withheld || cid == NULL
-                                  ? g_strdup (ANONYMOUS_FROM)
-                                  : g_strdup_printf ("<sip:%s@%s>", cid, t->from_domain);
-      g_autofree char *pai = cid ? g_strdup_printf ("<sip:%s@%s>", cid, t->from_domain) : NULL;
-      g_autofree char *url
-          = g_strdup_printf ("sip:%s@%s;transport=%s", call->to, t->address, t->transport);
-      call->a = nua_handle (self->nua, call, NUTAG_URL (url), SIPTAG_TO_STR (to),
-                            SIPTAG_FROM_STR (from), TAG_END ());
-      const char *ours = sip_contact_for (self, t->transport);
       call->auth_tries = 0;
-      nua_invite (call->a, TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
-                  TAG_IF (pai, SIPTAG_P_ASSERTED_IDENTITY_STR (pai)),
-                  TAG_IF (call->withheld || cid == NULL, SIPTAG_PRIVACY_STR ("id")),
-                  SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer),
-                  TAG_END ());
+      call->a = sip_call_invite_trunk (call, t, call->to, offer);
       call->state = CALL_DIALING;
       progress (call, "trying", 0, NULL);
       return TRUE;
@@ -839,18 +822,29 @@ party_answered (SipCall *call, const sip_t *sip)
     call->state = CALL_CONNECTED;
 }
 
-/* The INVITE to the called party was answered with a final status. */
-static void
-dialed (SipCall *call, int status, const char *phrase, const sip_t *sip)
+const char *
+sip_dial_verdict (int status)
 {
-  if (status >= 200 && status < 300)
-    return party_answered (call, sip);
   /* the trunk failed us, not the called party: the next trunk */
   /* (401/407 here: our credentials were refused) */
   gboolean trunk_fault = status == 408 || status == 503 || status == 500 || status >= 900
                          || status == 401 || status == 407
                          || (status >= 500 && status < 600 && status != 503 && status != 600);
   if (trunk_fault)
+    return NULL;
+  return status == 486 || status == 600                    ? "busy"
+         : status == 480 || status == 487 || status == 408 ? "no-answer"
+                                                           : "failed";
+}
+
+/* The INVITE to the called party was answered with a final status. */
+static void
+dialed (SipCall *call, int status, const char *phrase, const sip_t *sip)
+{
+  if (status >= 200 && status < 300)
+    return party_answered (call, sip);
+  const char *state = sip_dial_verdict (status);
+  if (state == NULL)
     {
       g_message ("call %s: trunk %s answered %d %s; trying the next", call->id, call->trunk, status,
                  phrase);
@@ -859,9 +853,6 @@ dialed (SipCall *call, int status, const char *phrase, const sip_t *sip)
       progress (call, "failed", status, "no trunk could place the call");
       return call_end (call, "failed", "system", status);
     }
-  const char *state = status == 486 || status == 600                    ? "busy"
-                      : status == 480 || status == 487 || status == 408 ? "no-answer"
-                                                                        : "failed";
   progress (call, state, status, phrase);
   call_end (call, state, "system", status);
 }
@@ -902,10 +893,7 @@ place_call (Sip *self, const char *number, const char *caller_id, const char *ag
     }
   call->queue = g_strdup (queue);
   call->ring_timeout_s = 30;
-  call->trunks = g_ptr_array_new ();
-  for (guint i = 0; i < self->config.trunks->len; i++)
-    g_ptr_array_add (call->trunks, g_ptr_array_index (self->config.trunks, i));
-  g_ptr_array_sort (call->trunks, by_order);
+  call->trunks = sip_trunks_in_order (self);
   g_hash_table_insert (self->calls, call->id, call);
   publish (call, OCC_EVENT_INTERACTION_NEW,
            g_variant_new_parsed ("(%s, 'voice', 'outbound', %s, %s, '', @a{sv} {})", call->id,
@@ -964,6 +952,7 @@ sip_voice_init (Sip *self)
     .hangup = voice_hangup,
     .originate_queue = voice_originate_queue,
   };
+  sip_ivr_voice_init (&self->voice);
 }
 
 void
@@ -984,6 +973,8 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
       reinvite (call, nua, nh, sip);
       break;
     case nua_r_invite:
+      if (sip_ivr_invite_response (call, nh, status, phrase, sip))
+        break;
       if (call->outbound && nh == call->a && call->state == CALL_DIALING)
         {
           if (status == 180 || status == 183)
@@ -1047,8 +1038,8 @@ sip_call_event (Sip *self, nua_event_t event, int status, const char *phrase, nu
         transfer_failed (call, "the new agent hung up");
       else if (nh == call->a)
         call_end (call, "normal", "caller", 200);
-      else if (nh == call->b)
-        call_end (call, "normal", "agent", 200);
+      else if (nh == call->b && !sip_ivr_agent_left (call))
+        call_end (call, "normal", call->agent ? "agent" : "external", 200);
       break;
     default:
       break;
@@ -1165,6 +1156,8 @@ on_left (const OccEvent *event, gpointer data)
   if (call == NULL || call->state == CALL_CONNECTED)
     return;
   g_message ("call %s left queue %s: %s", call->id, queue, reason);
+  if (sip_ivr_left (call))
+    return;
   g_autofree char *why = g_strconcat ("queue-", reason, NULL);
   call_end (call, why, "system", 480);
 }
@@ -1187,7 +1180,7 @@ GVariant *
 sip_calls_list (Sip *self)
 {
   static const char *const states[]
-      = { "routing", "queued", "dialing", "ringing", "connected", "ended" };
+      = { "routing", "queued", "dialing", "ringing", "connected", "ended", "ivr" };
   GVariantBuilder b;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   GHashTableIter it;
@@ -1275,8 +1268,24 @@ sip_call_supervision (SipCall *call)
   return &call->sup;
 }
 
+/* --- for ivr-calls.c ------------------------------------------------------------------------ */
+
+void
+sip_call_end (SipCall *call, const char *reason, const char *by, int status)
+{
+  call_end (call, reason, by, status);
+}
+
 void
 sip_call_publish (SipCall *call, const char *type, GVariant *payload)
 {
   publish (call, type, payload);
+}
+
+void
+sip_call_start_max_timer (SipCall *call)
+{
+  guint max = call->self->config.max_call_s;
+  if (max && call->max_timer == 0)
+    call->max_timer = g_timeout_add_seconds (max, max_duration, call);
 }

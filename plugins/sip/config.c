@@ -101,6 +101,8 @@ const OccConfigKey sip_config_schema[] = {
     "Agents' logins rung one after another until one answers." },
   { "route *", "queue", OCC_CONFIG_STRING, 0, 0,
     "Or an ACD queue the calls join (the acd plugin offers them to its agents)." },
+  { "route *", "ivr", OCC_CONFIG_STRING, 0, 0,
+    "Or an IVR flow the ivr service runs for the calls ([a-z0-9_-], 64 at most)." },
   { "route *", "ring-timeout", OCC_CONFIG_INT, 1, 600,
     "Seconds an agent rings before the next one is tried (default 20)." },
   { .group = NULL }
@@ -269,10 +271,21 @@ read_route (SipConfig *c, GKeyFile *f, const char *group, GError **error)
   g_autofree char *queue = g_key_file_get_string (f, group, "queue", NULL);
   if (queue && *g_strstrip (queue))
     r->queue = g_steal_pointer (&queue);
-  if (r->patterns[0] == NULL || (r->agents[0] == NULL) == (r->queue == NULL))
+  g_autofree char *ivr = g_key_file_get_string (f, group, "ivr", NULL);
+  if (ivr && *g_strstrip (ivr))
+    r->ivr = g_steal_pointer (&ivr);
+  if (r->ivr && !sip_flow_name_is_valid (r->ivr))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   "[%s] needs numbers, and agents or a queue (not both)", group);
+                   "[%s] ivr: “%s” is not a flow name (a-z, 0-9, _ and -, 64 at most)", group,
+                   r->ivr);
+      return FALSE;
+    }
+  guint targets = (r->agents[0] != NULL) + (r->queue != NULL) + (r->ivr != NULL);
+  if (r->patterns[0] == NULL || targets != 1)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] needs numbers, and one of agents, a queue or an ivr flow", group);
       return FALSE;
     }
   for (guint i = 0; r->agents[i]; i++)

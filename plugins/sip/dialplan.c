@@ -11,6 +11,7 @@ sip_route_free (SipRoute *r)
   g_strfreev (r->patterns);
   g_strfreev (r->agents);
   g_free (r->queue);
+  g_free (r->ivr);
   g_free (r);
 }
 
@@ -122,4 +123,15 @@ sip_display_name (const char *raw)
       return NULL;
     }
   return g_string_free (s, FALSE);
+}
+
+gboolean
+sip_flow_name_is_valid (const char *name)
+{
+  if (name == NULL || *name == '\0' || strlen (name) > 64)
+    return FALSE;
+  for (const char *c = name; *c; c++)
+    if (!(g_ascii_islower (*c) || g_ascii_isdigit (*c) || *c == '_' || *c == '-'))
+      return FALSE;
+  return TRUE;
 }

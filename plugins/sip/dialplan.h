@@ -14,6 +14,7 @@ typedef struct {
   char **patterns; /* "+22520000000", "+2252*", "*" */
   char **agents;   /* logins, in hunting order (or NULL with a queue) */
   char *queue;     /* an ACD queue the calls join instead */
+  char *ivr;       /* or an IVR flow the ivr service runs for them */
   SipHunt hunt;
   guint ring_timeout_s;
 } SipRoute;
@@ -35,3 +36,5 @@ char *sip_number_from_user (const char *user);
  * most SIP_MAX_DISPLAY characters; NULL if nothing is left (transfer
  * full). */
 char *sip_display_name (const char *raw);
+/* An IVR flow's name as a route names it: [a-z0-9_-]{1,64}. */
+gboolean sip_flow_name_is_valid (const char *name);

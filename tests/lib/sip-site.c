@@ -32,10 +32,11 @@ occ_test_sip_site_start_with (OccTestSipSite *s, const char *plugins, const char
     s->trunk_port = occ_test_free_sip_port ();
   s->sip = g_strdup_printf ("127.0.0.1:%d", s->port);
   g_autofree char *conf = g_strdup_printf (
-      "[core]\nplugin-path=%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
+      "[core]\nplugin-path=%s%s%s\nstate-dir=state\ndata-dir=%s/share\npolicy-dir=%s/policies\n"
       "control-socket=control.sock\ncontrol-group=\ndrain-timeout=5\n[plugins]\n"
       "enabled=store-sqlite;records;audit;auth-local;access;eventlog;media;sip%s%s\n",
-      PLUGIN_BUILD_DIR, SOURCE_ROOT, SOURCE_ROOT, plugins ? ";" : "", plugins ? plugins : "");
+      PLUGIN_BUILD_DIR, s->plugin_dir ? ";" : "", s->plugin_dir ? s->plugin_dir : "", SOURCE_ROOT,
+      SOURCE_ROOT, plugins ? ";" : "", plugins ? plugins : "");
   occ_test_write (s->dir, "omnicc.conf", conf);
   for (guint i = 0; files && files[i] && files[i + 1]; i += 2)
     occ_test_write (s->dir, files[i], files[i + 1]);

@@ -17,9 +17,10 @@
 typedef struct {
   OccTestDaemon *d;
   char *dir;
-  int port;       /* omniccd's SIP port (UDP and TCP) */
-  int trunk_port; /* where the trunk's keep-alives go (0 before the start: a free port) */
-  char *sip;      /* "127.0.0.1:PORT" */
+  int port;               /* omniccd's SIP port (UDP and TCP) */
+  int trunk_port;         /* where the trunk's keep-alives go (0 before the start: a free port) */
+  char *sip;              /* "127.0.0.1:PORT" */
+  const char *plugin_dir; /* another folder of plugins (a test's fixtures), or NULL */
 } OccTestSipSite;
 
 /* Starts the site; @sip_extra are more lines for [sip], @trunk_extra for
