@@ -123,12 +123,13 @@ group_matches (const char *pattern, const char *group)
 }
 
 /* A key name, or a prefix ending in '*' ("strategy-*": any key that
- * begins so, passed on to something the plugin validates). */
+ * begins so, passed on to something the plugin validates; "*" alone: any
+ * key of the group, e.g. the IVR's site variables). */
 static gboolean
 key_matches (const char *pattern, const char *key)
 {
   gsize n = strlen (pattern);
-  if (n > 1 && pattern[n - 1] == '*')
+  if (n > 0 && pattern[n - 1] == '*')
     return strncmp (pattern, key, n - 1) == 0 && key[n - 1] != '\0';
   return strcmp (pattern, key) == 0;
 }

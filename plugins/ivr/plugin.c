@@ -142,9 +142,12 @@ static void
 on_ended (const OccEvent *event, gpointer data)
 {
   const char *id, *reason;
-  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &id, &reason, NULL, NULL);
+  g_autoptr (GVariant) extra = NULL;
+  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &id, &reason, NULL, &extra);
   IvrSession *s = session (data, id);
-  if (s)
+  gboolean survey = FALSE;
+  /* the agent's part ended and the caller stays for the survey: not ours */
+  if (s && !(g_variant_lookup (extra, "survey", "b", &survey) && survey))
     ivr_session_ended (s, reason);
 }
 

@@ -783,8 +783,8 @@ media_audio_init (Media *m)
   m->decoder = g_new0 (MediaDecoder, 1);
   m->decoder->ref = 1;
   m->decoder->m = m;
-  m->decoder->decoding = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                (GDestroyNotify) g_ptr_array_unref);
+  m->decoder->decoding
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   m->service.play = play;
   m->service.play_stop = play_stop;
   m->service.hear = hear;
