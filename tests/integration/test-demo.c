@@ -4,6 +4,7 @@
  * the site, its key and its backups. SIP on a free port (the demo's
  * plugins.d/sip.conf is only copied when the site lacks it). */
 #include "peers.h"
+#include "sipp.h"
 #include "testlib.h"
 
 #include <glib/gstdio.h>
@@ -93,7 +94,8 @@ test_demo_runs_and_backs_up (void)
   g_autofree char *sip = g_strdup_printf (
       "[sip]\nlisten=sip:127.0.0.1:%d\n[trunk demo]\naddress=127.0.0.1:%d\n"
       "inbound-from=127.0.0.1\noptions-interval=0\n"
-      "[route demo]\nnumbers=1000\nagents=agent1\n[route demo-queue]\nnumbers=1001\nqueue=demo\n",
+      "[route demo]\nnumbers=1000\nagents=agent1\n[route demo-queue]\nnumbers=1001\nqueue=demo\n"
+      "[route demo-ivr]\nnumbers=1002\nivr=demo\n",
       port, trunk);
   occ_test_write (dir, "plugins.d/sip.conf", sip);
   g_autofree char *sock = g_build_filename (dir, "control.sock", NULL);
@@ -112,6 +114,36 @@ test_demo_runs_and_backs_up (void)
   g_autofree char *first_id = g_strdup (json_object_get_string_member (first, "id"));
   g_autoptr (JsonNode) verified = cli_json (sock, "backup", "verify");
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (verified), "failed"), ==, 0);
+  /* the demo IVR: a caller presses 1 and hears the balance that the
+   * fake billing service (in the omnicc run process) gave the HTTP node */
+  g_assert_nonnull (strstr (r.out->str, "sip:1002@"));
+  if (occ_test_sipp_installed ())
+    {
+      g_autofree char *daemon = g_strdup_printf ("127.0.0.1:%d", port);
+      OccTestSippConfig c = { .scenario = "uac-dtmf",
+                              .remote = daemon,
+                              .service = "1002",
+                              .caller = "+2250700000001",
+                              .calls = 1,
+                              .timeout_s = 60,
+                              .rtp_meter = TRUE,
+                              .dtmf = "1000:1",
+                              .hangup_after_ms = 8000 };
+      g_assert_cmpint (occ_test_sipp_run (&c, 60000), ==, 0);
+      g_autofree char *events_path = g_build_filename (dir, "data", "events.jsonl", NULL);
+      g_autofree char *events = NULL;
+      for (guint i = 0; i < 50; i++)
+        {
+          g_clear_pointer (&events, g_free);
+          if (g_file_get_contents (events_path, &events, NULL, NULL)
+              && strstr (events, "\"ivr.ended\""))
+            break;
+          g_usleep (100000);
+        }
+      g_assert_nonnull (events);
+      g_assert_nonnull (strstr (events, "\"balance-is\""));
+      g_assert_nonnull (strstr (events, "\"value\":\"12.50\""));
+    }
   g_autofree char *key_path = g_build_filename (dir, "backup.key", NULL);
   g_autofree char *key = NULL;
   gsize key_len = 0;
