@@ -89,6 +89,15 @@ site_start (Site *t, const char *queue_extra)
   g_autofree char *survey = example ("survey.flow");
   occ_test_write (flows, "demo.flow", demo);
   occ_test_write (flows, "survey.flow", survey);
+  /* a web service that answers too late: the node's time-out takes the
+   * error branch */
+  occ_test_write (flows, "slow.flow",
+                  "[flow]\nstart = ask\nlanguage = fr\n"
+                  "[ask]\nkind = http\n"
+                  "url = http://127.0.0.1:${billing_port}/slow?ms=20000\ntimeout = 500\n"
+                  "set = balance:balance\nnext = told\non-error = down\n"
+                  "[told]\nkind = end\nprompt = balance-is\n"
+                  "[down]\nkind = end\nprompt = balance-unavailable\n");
   g_autofree char *ivr_conf = g_strdup_printf ("[ivr]\nflow-dirs=%s\nprompt-dirs=%s\n"
                                                "country=225\n[variables]\nbilling_port=%d\n",
                                                flows, t->prompts, occ_test_web_peer_port (t->web));
@@ -99,7 +108,8 @@ site_start (Site *t, const char *queue_extra)
   const char *const files[]
       = { "plugins.d/ivr.conf", ivr_conf, "plugins.d/acd.conf", acd_conf, NULL };
   occ_test_sip_site_start_with (&t->s, "acd;acd-fifo-priority;ivr", files, NULL, NULL,
-                                "[route ivr]\nnumbers=3000\nivr=demo\n");
+                                "[route ivr]\nnumbers=3000\nivr=demo\n"
+                                "[route slow]\nnumbers=3001\nivr=slow\n");
 }
 
 static void
@@ -111,13 +121,14 @@ site_stop (Site *t)
   occ_test_web_peer_free (t->web);
 }
 
-/* A caller on the trunk dialing the IVR's number, pressing @keys. */
+/* A caller on the trunk dialing @number, pressing @keys. */
 static OccTestSipp *
-caller (Site *t, const char *keys, OccTestDtmfMode mode, guint hangup_after_ms)
+caller_to (Site *t, const char *number, const char *keys, OccTestDtmfMode mode,
+           guint hangup_after_ms)
 {
   OccTestSippConfig c = { .scenario = "uac-dtmf",
                           .remote = t->s.sip,
-                          .service = "3000",
+                          .service = number,
                           .caller = CALLER,
                           .calls = 1,
                           .timeout_s = 60,
@@ -128,6 +139,13 @@ caller (Site *t, const char *keys, OccTestDtmfMode mode, guint hangup_after_ms)
   OccTestSipp *p = occ_test_sipp_start (&c);
   g_assert_nonnull (p);
   return p;
+}
+
+/* A caller on the trunk dialing the demo IVR's number, pressing @keys. */
+static OccTestSipp *
+caller (Site *t, const char *keys, OccTestDtmfMode mode, guint hangup_after_ms)
+{
+  return caller_to (t, "3000", keys, mode, hangup_after_ms);
 }
 
 /* `omnicc call COMMAND [ARG]` ("records.find entity=x": one argument at most). */
@@ -219,6 +237,25 @@ static void
 test_balance_inband_web_down (void)
 {
   check_balance (OCC_TEST_DTMF_INBAND, TRUE);
+}
+
+/* A web service slower than the node's time-out: the error branch, long
+ * before the service would have answered; the call ends (the IVR hangs
+ * up, the caller's BYE never comes). */
+static void
+test_web_too_slow (void)
+{
+  Site t = { 0 };
+  site_start (&t, NULL);
+  g_autoptr (OccTestSipp) p = caller_to (&t, "3001", "5000:0", OCC_TEST_DTMF_RFC4733, 15000);
+  g_assert_cmpint (occ_test_sipp_wait (p, 30000), ==, 0);
+  g_assert_cmpfloat (heard (p, 1300), >, 0.2); /* balance-unavailable */
+  g_assert_cmpfloat (heard (p, 1100), <, 0.05);
+  g_autofree char *ev = occ_test_sip_site_events (&t.s);
+  g_assert_nonnull (strstr (ev, "\"down\""));
+  g_assert_nonnull (strstr (ev, "\"self-care\""));
+  g_assert_nonnull (strstr (ev, "\"http.error\""));
+  site_stop (&t);
 }
 
 /* A key the menu does not have is refused and the menu asked again; a
@@ -382,6 +419,7 @@ main (int argc, char **argv)
     return 0;
   g_test_add_func ("/ivr/calls/balance-rfc4733", test_balance_rfc4733);
   g_test_add_func ("/ivr/calls/balance-in-band-web-down", test_balance_inband_web_down);
+  g_test_add_func ("/ivr/calls/web-too-slow", test_web_too_slow);
   g_test_add_func ("/ivr/calls/bad-key-and-broken-prompt", test_bad_key_and_broken_prompt);
   g_test_add_func ("/ivr/calls/agent-then-survey", test_agent_then_survey);
   g_test_add_func ("/ivr/calls/callback", test_callback);
