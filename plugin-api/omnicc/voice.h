@@ -70,7 +70,8 @@ struct _OccVoiceService {
   /* Answers inbound call @id (200 OK with our SDP; no-op if answered). */
   gboolean (*answer) (const OccVoiceService *self, const char *id, GError **error);
   /* The caller's media leg (transfer none; valid until the call ends), for
-   * prompts, tone detection and recording; NULL if there is no such call. */
+   * prompts, tone detection and recording; for an outbound call its called
+   * party answered, that party's leg. NULL if there is no such call. */
   OccMediaLeg *(*caller_leg) (const OccVoiceService *self, const char *id);
   /* The call joins ACD @queue as a call on a queue route does
    * (interaction.routed "queue", interaction.enqueue with @priority,
@@ -85,7 +86,9 @@ struct _OccVoiceService {
                        gint priority, const char *const *skills, GVariant *extra, const char *moh,
                        const char *survey, GError **error);
   /* Takes a waiting call out of its queue (acd.withdraw; the ACD answers
-   * with acd.left and reason @reason), without ending it. */
+   * with acd.left and reason @reason), without ending it: the caller of
+   * dequeue() holds it then (an IVR call, or an outbound call the dialer
+   * abandons with its information message). */
   gboolean (*dequeue) (const OccVoiceService *self, const char *id, const char *reason,
                        GError **error);
   /* Blind transfer of call @id to @number through the trunks: the caller

@@ -13,7 +13,7 @@
 /* --- settings ------------------------------------------------------------------------ */
 
 /* the keys that are the plugin's, not the engine's */
-static const char *const plugin_keys[] = { "queue", "agents", "wrapup", NULL };
+static const char *const plugin_keys[] = { "queue", "agents", "wrapup", "info-message", NULL };
 
 gboolean
 campaign_settings_parse (const char *text, const char *mode, const char *campaign,
@@ -64,6 +64,20 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
         }
       out->wrapup_s = (guint) v;
     }
+  out->info_message = g_key_file_get_string (kf, CAMPAIGN_GROUP, "info-message", NULL);
+  if (out->info_message)
+    {
+      g_strstrip (out->info_message);
+      if (!g_path_is_absolute (out->info_message) || strlen (out->info_message) > 4096
+          || !g_utf8_validate (out->info_message, -1, NULL))
+        {
+          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                       "%s: [campaign] info-message: the absolute path of a WAV or Ogg file",
+                       where);
+          campaign_settings_clear (out);
+          return FALSE;
+        }
+    }
   for (guint i = 0; plugin_keys[i]; i++)
     g_key_file_remove_key (kf, CAMPAIGN_GROUP, plugin_keys[i], NULL);
   g_key_file_set_string (kf, CAMPAIGN_GROUP, "pacing", mode);
@@ -80,6 +94,7 @@ campaign_settings_clear (CampaignSettings *s)
 {
   g_clear_pointer (&s->queue, g_free);
   g_clear_pointer (&s->agents, g_strfreev);
+  g_clear_pointer (&s->info_message, g_free);
   if (s->engine.pacing_params)
     dialer_settings_clear (&s->engine);
 }
@@ -100,7 +115,8 @@ struct _Runner {
   Dialer *d;
   char *campaign;
   char *caller_id;
-  char *queue; /* where answered calls wait for an agent (NULL: none) */
+  char *queue;        /* where answered calls wait for an agent (NULL: none) */
+  char *info_message; /* played to an abandoned answer before it is hung up, or NULL */
   char **agents;
   guint wrapup_s;
   DialerEngine *engine;
@@ -416,6 +432,75 @@ hang_up (Runner *r, const DialerAction *a)
   forget (r, c);
 }
 
+/* The information message was played (or could not be): the call ends,
+ * unless it was stopped because an agent took the call after all (the
+ * sip plugin stops what plays before it bridges). */
+typedef struct {
+  Dialer *d;
+  char *interaction;
+} InfoMessage;
+
+static void
+info_message_free (gpointer data)
+{
+  InfoMessage *m = data;
+  occ_plugin_release (m->d->plugin);
+  g_free (m->interaction);
+  g_free (m);
+}
+
+static void
+info_message_played (OccMediaLeg *leg, OccMediaPlayEnd how, const GError *error, gpointer data)
+{
+  InfoMessage *m = data;
+  if (how == OCC_MEDIA_PLAY_STOPPED)
+    return;
+  if (error)
+    g_warning ("call %s: the information message: %s", m->interaction, error->message);
+  const OccVoiceService *v
+      = occ_service_lookup (m->d->plugin, OCC_VOICE_SERVICE, OCC_VOICE_VERSION, NULL);
+  if (v)
+    v->hangup (v, m->interaction, NULL);
+}
+
+/* An answer no agent took within info-message-within: the recorded
+ * information message (who called, that they will call again), then the
+ * hang-up. Without a message, or a voice service that cannot give the
+ * call's leg, the call is hung up at once. */
+static void
+abandon (Runner *r, const DialerAction *a)
+{
+  RunCall *c = call_by_id (r, a->call);
+  const OccVoiceService *v
+      = occ_service_lookup (r->d->plugin, OCC_VOICE_SERVICE, OCC_VOICE_VERSION, NULL);
+  const OccMediaService *media
+      = occ_service_lookup (r->d->plugin, OCC_MEDIA_SERVICE, OCC_MEDIA_VERSION, NULL);
+  OccMediaLeg *leg = c && r->info_message && v && media && OCC_SERVICE_HAS (v, caller_leg)
+                             && OCC_SERVICE_HAS (media, play)
+                         ? v->caller_leg (v, c->interaction)
+                         : NULL;
+  if (leg == NULL)
+    return hang_up (r, a);
+  touch (r, a->contact);
+  /* out of the queue first: no agent may take it during the message */
+  g_autoptr (GError) dq = NULL;
+  if (OCC_SERVICE_HAS (v, dequeue) && !v->dequeue (v, c->interaction, "abandoned", &dq))
+    g_message ("campaign %s: call %s: %s", r->campaign, c->interaction, dq->message);
+  InfoMessage *m = g_new0 (InfoMessage, 1);
+  m->d = r->d;
+  m->interaction = g_strdup (c->interaction);
+  occ_plugin_hold (r->d->plugin);
+  const char *files[] = { r->info_message, NULL };
+  g_autoptr (GError) e = NULL;
+  if (!media->play (leg, files, 0, info_message_played, m, info_message_free, &e))
+    {
+      g_warning ("campaign %s: call %s: the information message: %s", r->campaign, c->interaction,
+                 e->message);
+      return hang_up (r, a);
+    }
+  forget (r, c);
+}
+
 static void
 act (Runner *r, const DialerAction *a)
 {
@@ -430,9 +515,8 @@ act (Runner *r, const DialerAction *a)
                        g_variant_new ("(sss)", r->campaign, a->contact, a->agent), NULL);
       break;
     case DIALER_ACTION_ABANDON:
-      /* the information message needs prompt playback (not yet in the
-       * media plugin): the call is hung up at the deadline; the engine's
-       * books keep the message's time */
+      abandon (r, a);
+      break;
     case DIALER_ACTION_HANGUP:
       hang_up (r, a);
       break;
@@ -690,6 +774,7 @@ runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSett
   r->campaign = g_strdup (campaign);
   r->caller_id = g_strdup (caller_id);
   r->queue = g_strdup (s->queue);
+  r->info_message = g_strdup (s->info_message);
   r->agents = g_steal_pointer (&s->agents);
   r->wrapup_s = s->wrapup_s;
   campaign_settings_clear (s);
@@ -787,6 +872,7 @@ runner_free (Runner *r)
   g_free (r->campaign);
   g_free (r->caller_id);
   g_free (r->queue);
+  g_free (r->info_message);
   dialer_unref (r->d);
   g_free (r);
 }

@@ -11,8 +11,9 @@
  * keys and the engine's. */
 typedef struct {
   char *queue;
-  char **agents;  /* agents=login;login: who takes the calls */
-  guint wrapup_s; /* after a dialer call, before the agent is free again */
+  char **agents;      /* agents=login;login: who takes the calls */
+  guint wrapup_s;     /* after a dialer call, before the agent is free again */
+  char *info_message; /* info-message=PATH: played to an answer no agent takes in time */
   DialerSettings engine;
 } CampaignSettings;
 

@@ -55,6 +55,7 @@ struct _SipCall {
   SipSupervision *sup; /* a supervisor on the call (supervise.c), or NULL */
   /* the IVR's (ivr-calls.c) */
   gboolean ivr_owned;  /* the ivr service runs it: acd.left does not end it */
+  gboolean moh;        /* music on hold plays to the caller while it waits (enqueue) */
   gboolean a_answered; /* inbound: the caller got our 200 (answer()) */
   char *survey;        /* the flow the caller is handed to when the agent hangs up */
   nua_handle_t *x;     /* transfer(): the external party's leg, while it is dialed */

@@ -30,6 +30,18 @@ ivr_call (Sip *self, const char *id, GError **error)
   return call;
 }
 
+/* An inbound call, or an outbound one its called party answered (the
+ * dialer's: the customer's leg, taken out of its queue for the
+ * information message). */
+static SipCall *
+answered_call (Sip *self, const char *id, GError **error)
+{
+  SipCall *call = id ? g_hash_table_lookup (self->calls, id) : NULL;
+  if (call && call->outbound && call->party_answered && call->state != CALL_ENDED)
+    return call;
+  return ivr_call (self, id, error);
+}
+
 static const char *
 payload_sdp (const sip_t *sip)
 {
@@ -40,6 +52,7 @@ void
 sip_ivr_before_bridge (SipCall *call)
 {
   const OccMediaService *media = call->self->media;
+  call->moh = FALSE;
   if (call->ma && OCC_SERVICE_HAS (media, play_stop))
     media->play_stop (call->ma);
 }
@@ -136,9 +149,14 @@ sip_ivr_agent_left (SipCall *call)
 static void
 back_to_ivr (SipCall *call)
 {
-  sip_ivr_before_bridge (call); /* the music on hold stops */
+  /* the music on hold stops (and only it: whoever took the call out of
+   * the queue may already play something else to it) */
+  if (call->moh)
+    sip_ivr_before_bridge (call);
+  call->moh = FALSE;
   if (call->state == CALL_QUEUED)
-    call->state = call->a_answered ? CALL_IVR : CALL_ROUTING;
+    call->state
+        = call->a_answered || (call->outbound && call->party_answered) ? CALL_IVR : CALL_ROUTING;
 }
 
 gboolean
@@ -210,6 +228,8 @@ voice_enqueue (const OccVoiceService *voice, const char *id, const char *queue, 
       const char *const files[] = { moh, NULL };
       if (!self->media->play (call->ma, files, OCC_MEDIA_PLAY_LOOP, NULL, NULL, NULL, &e))
         g_message ("call %s: no music on hold: %s", id, e->message);
+      else
+        call->moh = TRUE;
     }
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GVariant) x = enqueue_extra (skills, extra, names);
@@ -221,7 +241,7 @@ static gboolean
 voice_dequeue (const OccVoiceService *voice, const char *id, const char *reason, GError **error)
 {
   Sip *self = sip_of (voice);
-  SipCall *call = ivr_call (self, id, error);
+  SipCall *call = answered_call (self, id, error);
   if (call == NULL)
     return FALSE;
   if (call->queue == NULL || (call->state != CALL_QUEUED && call->state != CALL_RINGING))
@@ -231,7 +251,9 @@ voice_dequeue (const OccVoiceService *voice, const char *id, const char *reason,
       return FALSE;
     }
   /* the queue is forgotten when the ACD answers acd.left (its
-   * acd.offer.revoked first stops an agent's phone that rings) */
+   * acd.offer.revoked first stops an agent's phone that rings); whoever
+   * took the call out holds it now: acd.left does not end it */
+  call->ivr_owned = TRUE;
   back_to_ivr (call);
   g_autoptr (GError) e = NULL;
   if (self->plugin == NULL
@@ -271,7 +293,7 @@ voice_answer (const OccVoiceService *voice, const char *id, GError **error)
 static OccMediaLeg *
 voice_caller_leg (const OccVoiceService *voice, const char *id)
 {
-  SipCall *call = ivr_call (sip_of (voice), id, NULL);
+  SipCall *call = answered_call (sip_of (voice), id, NULL);
   return call ? call->ma : NULL;
 }
 

@@ -9,6 +9,7 @@
 #include "sip-site.h"
 #include "sipp.h"
 #include "testlib.h"
+#include "tone.h"
 
 #include <sqlite3.h>
 #include <string.h>
@@ -36,6 +37,7 @@ site_start_acd (Site *t, const char *plugins, const char *acd)
   OccTestSippConfig far = { .scenario = SOURCE_ROOT "/tests/plugins/dialer/subscriber.xml",
                             .port = port,
                             .service = "subscriber",
+                            .rtp_meter = TRUE,
                             .timeout_s = 300 };
   t->subscribers = occ_test_sipp_start (&far);
   g_assert_nonnull (t->subscribers);
@@ -455,12 +457,27 @@ test_answered_call_waits_in_queue (void)
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
 
   /* the campaign dials for bob; its answer waits in sales, where awa is
-   * busy: the dialer lets it go at the information-message deadline */
-  campaign_new (&t, "ahead", "progressive",
-                "agents=awa;bob\nwrapup=0\ntimezone=UTC\nwindow=00:00-24:00\ndays=mon-sun\n"
-                "ring-timeout=15\n");
+   * busy: the dialer lets it go at the information-message deadline,
+   * after the recorded information message (a 1300 Hz tone here) */
+  g_autofree char *msg_dir = occ_test_mkdtemp ();
+  g_autofree char *msg = g_build_filename (msg_dir, "info.wav", NULL);
+  g_autoptr (GError) te = NULL;
+  g_assert_true (occ_test_tone_write_wav (msg, 1300, 1500, &te));
+  g_autofree char *settings = g_strdup_printf (
+      "agents=awa;bob\nwrapup=0\ntimezone=UTC\nwindow=00:00-24:00\ndays=mon-sun\n"
+      "ring-timeout=15\ninfo-message=%s\n",
+      msg);
+  campaign_new (&t, "ahead", "progressive", settings);
   g_autofree char *go = call_ok (&t, "campaign.start", "id=ahead", NULL);
   CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "abandoned", 20000));
+  /* the BYE comes once the message was played */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *so_far = received (&t);
+      if (strstr (so_far, "BYE sip:"))
+        break;
+      occ_test_spin (100);
+    }
   g_autofree char *sent = received (&t);
   const char *invite = strstr (sent, "INVITE sip:" ANSWERS "@");
   g_assert_nonnull (invite); /* the first call's, then the campaign's */
@@ -471,6 +488,11 @@ test_answered_call_waits_in_queue (void)
   g_assert_cmpint (json_object_get_int_member (rep, "answers"), ==, 1);
   g_assert_cmpint (json_object_get_int_member (rep, "abandons"), ==, 1);
   g_assert_cmpint (json_object_get_int_member (rep, "connected"), ==, 0);
+  /* the subscriber heard the information message before the BYE */
+  double heard = occ_test_rtp_meter_tone_seconds (t.subscribers->meter, 1300);
+  g_test_message ("the abandoned subscriber heard %.2f s of the message", heard);
+  g_assert_cmpfloat (heard, >, 1.0);
+  occ_test_rmtree (msg_dir);
   g_autofree char *stop = call_ok (&t, "campaign.stop", "id=ahead", NULL);
   /* it left the queue: nobody waits in sales */
   g_autofree char *queues = call_ok (&t, "acd.queues", NULL);
