@@ -43,6 +43,7 @@ typedef struct {
   char *queue;
   GArray *rules; /* PriorityRule */
   AcdRecordPolicy record;
+  gboolean auto_answer; /* agents' phones answer by themselves */
 } QueueExtra;
 
 typedef struct {
@@ -83,6 +84,8 @@ h_offer (gpointer data, const char *ix, const char *queue, const char *agent)
   GVariantDict extra;
   g_variant_dict_init (&extra, NULL);
   acd_record_policy_add (x ? &x->record : NULL, &extra);
+  if (x && x->auto_answer)
+    g_variant_dict_insert (&extra, "auto-answer", "b", TRUE);
   publish (self, OCC_EVENT_INTERACTION_OFFERED,
            g_variant_new ("(sss@a{sv})", ix, queue, agent, g_variant_dict_end (&extra)));
 }
@@ -589,6 +592,7 @@ read_queue (Acd *self, OccPlugin *plugin, GKeyFile *f, const char *group, GError
   g_hash_table_replace (self->extras, x->queue, x);
   if (!acd_record_policy_read (f, CONFIG_FILE, group, &x->record, error))
     return FALSE;
+  x->auto_answer = g_key_file_get_boolean (f, group, "auto-answer", NULL);
   g_auto (GStrv) rules = g_key_file_get_string_list (f, group, "priority-callers", NULL, NULL);
   for (guint i = 0; rules && rules[i]; i++)
     {

@@ -53,6 +53,9 @@ const OccConfigKey acd_config_schema[] = {
     "Skill relaxation: AFTER:DROP;… (after AFTER s, required levels drop by DROP)." },
   { "queue *", "priority-callers", OCC_CONFIG_STRING_LIST, 0, 0,
     "Priorities by caller: NUMBER:PRIORITY or PREFIX*:PRIORITY (higher first; default 0)." },
+  { "queue *", "auto-answer", OCC_CONFIG_BOOL, 0, 0,
+    "agents' phones answer this queue's calls by themselves (Call-Info answer-after=0): for "
+    "campaigns dialing ahead, where an answer must reach an agent within 2 s (default false)" },
   { "queue *", "record", OCC_CONFIG_BOOL, 0, 0,
     "Record its calls: caller and agent on two channels of one file (default false)." },
   { "queue *", "record-format", OCC_CONFIG_STRING, 0, 0,

@@ -54,11 +54,12 @@ struct _SipCall {
   gint64 rx_a_at, rx_b_at;
   SipSupervision *sup; /* a supervisor on the call (supervise.c), or NULL */
   /* the IVR's (ivr-calls.c) */
-  gboolean ivr_owned;  /* the ivr service runs it: acd.left does not end it */
-  gboolean moh;        /* music on hold plays to the caller while it waits (enqueue) */
-  gboolean a_answered; /* inbound: the caller got our 200 (answer()) */
-  char *survey;        /* the flow the caller is handed to when the agent hangs up */
-  nua_handle_t *x;     /* transfer(): the external party's leg, while it is dialed */
+  gboolean ivr_owned;   /* the ivr service runs it: acd.left does not end it */
+  gboolean moh;         /* music on hold plays to the caller while it waits (enqueue) */
+  gboolean auto_answer; /* its queue's agents' phones answer by themselves */
+  gboolean a_answered;  /* inbound: the caller got our 200 (answer()) */
+  char *survey;         /* the flow the caller is handed to when the agent hangs up */
+  nua_handle_t *x;      /* transfer(): the external party's leg, while it is dialed */
   OccMediaLeg *mx;
   char *x_number;      /* whom transfer() dials, or is bridged with */
   char *x_trunk;       /* through which trunk */

@@ -281,7 +281,13 @@ sip_call_invite_phone (SipCall *call, const char *login, const SipBinding *conta
   g_autofree char *via
       = g_strdup_printf ("sip:%s;transport=%s", contact->received, contact->transport);
   const char *ours = sip_contact_for (self, contact->transport);
+  /* a queue whose calls the phones answer by themselves (dialing ahead):
+   * the headers phones honour — Call-Info answer-after (Polycom, Yealink,
+   * Snom, baresip) and Alert-Info auto-answer (Cisco, Grandstream) */
   nua_invite (nh, NUTAG_PROXY (via), TAG_IF (ours, SIPTAG_CONTACT_STR (ours)),
+              TAG_IF (call->auto_answer,
+                      SIPTAG_HEADER_STR ("Call-Info: <sip:127.0.0.1>;answer-after=0\r\n"
+                                         "Alert-Info: <http://127.0.0.1/>;info=alert-autoanswer")),
               SIPTAG_CONTENT_TYPE_STR ("application/sdp"), SIPTAG_PAYLOAD_STR (offer), TAG_END ());
   return nh;
 }
@@ -1114,10 +1120,13 @@ on_offered (const OccEvent *event, gpointer data)
 {
   Sip *self = data;
   const char *id, *queue, *agent;
-  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &id, &queue, &agent, NULL);
+  g_autoptr (GVariant) extra = NULL;
+  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &id, &queue, &agent, &extra);
   SipCall *call = queued_call (self, id);
   if (call == NULL || *queue == '\0')
     return; /* not ours, or our own hunting's */
+  gboolean auto_answer = FALSE;
+  call->auto_answer = g_variant_lookup (extra, "auto-answer", "b", &auto_answer) && auto_answer;
   if (call->state != CALL_QUEUED || self->media == NULL)
     return unanswered (call, agent, "refused"); /* (one agent rings at a time) */
   if (!ring_agent (call, agent))

@@ -15,7 +15,8 @@ static const char acd_conf[]
       "[queue sales]\nstrategy=longest-idle\nwrapup=2\nring-timeout=10\nmax-wait=30\n"
       "sl-threshold=20\npriority-callers=+2250700000009:10\n"
       "[queue short]\nstrategy=fifo-priority\nmax-wait=2\n"
-      "[agent awa]\nqueues=sales;short\n"
+      "[queue auto]\nstrategy=fifo-priority\nauto-answer=true\n"
+      "[agent awa]\nqueues=sales;short;auto\n"
       "[agent bob]\nqueues=sales\n";
 
 static void
@@ -24,7 +25,8 @@ site_start (OccTestSipSite *s)
   const char *const files[] = { "plugins.d/acd.conf", acd_conf, NULL };
   occ_test_sip_site_start_with (s, "acd;acd-longest-idle;acd-fifo-priority", files, NULL, NULL,
                                 "[route queued]\nnumbers=2000\nqueue=sales\n"
-                                "[route hurried]\nnumbers=2001\nqueue=short\n");
+                                "[route hurried]\nnumbers=2001\nqueue=short\n"
+                                "[route auto]\nnumbers=2002\nqueue=auto\n");
 }
 
 /* Asks `omnicc call COMMAND` every 100 ms until its answer holds @needle. */
@@ -94,6 +96,37 @@ test_waits_for_a_ready_agent (void)
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
   g_assert_nonnull (strstr (ev, "\"agent.state\""));
   g_assert_nonnull (strstr (ev, "\"acd.queue.stats\""));
+  occ_test_sip_site_stop (&s);
+}
+
+/* A queue whose phones answer by themselves (dialing ahead): the INVITE
+ * to the agent asks for it; another queue's does not. */
+static void
+test_auto_answer_queue (void)
+{
+  OccTestSipSite s = { 0 };
+  site_start (&s);
+  OccTestSippConfig ph = { .scenario = "uas", .calls = 2, .timeout_s = 60 };
+  ph.port = occ_test_sip_site_register (&s, "awa");
+  ph.service = "awa";
+  g_autoptr (OccTestSipp) phone = occ_test_sipp_start (&ph);
+  g_assert_nonnull (phone);
+  g_autofree char *in = occ_test_call (s.d, 0, "agent.login", "login=awa", NULL);
+  g_autofree char *r = occ_test_call (s.d, 0, "agent.ready", "login=awa", NULL);
+  OccTestSippConfig c = caller (&s, "uac", "2002", 500);
+  g_assert_cmpint (occ_test_sipp_run (&c, 30000), ==, 0);
+  g_autofree char *first = occ_test_read (phone->messages);
+  g_assert_nonnull (strstr (first, "answer-after=0"));
+  g_assert_nonnull (strstr (first, "info=alert-autoanswer"));
+  /* (wrap-up, then ready again for the sales call) */
+  g_assert_true (until (&s, "agent.status", "\"state\":\"ready\"", 10000));
+  OccTestSippConfig c2 = caller (&s, "uac", "2000", 500);
+  g_assert_cmpint (occ_test_sipp_run (&c2, 30000), ==, 0);
+  g_assert_cmpint (occ_test_sipp_wait (phone, 10000), ==, 0);
+  g_autofree char *both = occ_test_read (phone->messages);
+  const char *second = strstr (strstr (both, "INVITE sip:awa@") + 1, "INVITE sip:awa@");
+  g_assert_nonnull (second);
+  g_assert_null (strstr (second, "answer-after"));
   occ_test_sip_site_stop (&s);
 }
 
@@ -181,6 +214,7 @@ main (int argc, char **argv)
   if (!occ_test_sipp_installed ())
     return 0;
   g_test_add_func ("/acd/calls/waits-for-a-ready-agent", test_waits_for_a_ready_agent);
+  g_test_add_func ("/acd/calls/auto-answer-queue", test_auto_answer_queue);
   g_test_add_func ("/acd/calls/refused-goes-to-the-next", test_refused_goes_to_the_next);
   g_test_add_func ("/acd/calls/max-wait-lets-the-caller-go", test_max_wait_lets_the_caller_go);
   g_test_add_func ("/acd/calls/agent-commands-check-their-input",
