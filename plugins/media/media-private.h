@@ -199,6 +199,8 @@ void media_record_clear (Media *m);
 void media_record_put (OccMediaRecording *rec, guint channel, GstBuffer *audio);
 void media_record_leg_gone (OccMediaLeg *leg);
 void media_record_done_message (Media *m, const GstStructure *s);
+/* The same at unload: the recording is freed, its callback not called. */
+void media_record_drop_message (const GstStructure *s);
 
 /* stats.c — leg_stats */
 GVariant *media_leg_stats_variant (OccMediaLeg *leg);

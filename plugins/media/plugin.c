@@ -110,6 +110,17 @@ media_free (Media *m)
     media_legs_free_all (m);
   /* completes what is being recorded, joins the writer */
   media_record_clear (m);
+  /* recordings completed but not yet handed over: freed, their callbacks
+   * not called (nobody is left to hear them); before the pipeline goes to
+   * NULL, which flushes its bus */
+  GstMessage *msg;
+  while (m->bus && (msg = gst_bus_pop_filtered (m->bus, GST_MESSAGE_APPLICATION)))
+    {
+      const GstStructure *s = gst_message_get_structure (msg);
+      if (gst_structure_has_name (s, MEDIA_MSG_RECORDED))
+        media_record_drop_message (s);
+      gst_message_unref (msg);
+    }
   /* joins the media threads, which let go of the legs */
   g_clear_pointer (&m->engine, media_engine_free);
   if (m->bus_source)

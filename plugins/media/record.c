@@ -451,6 +451,17 @@ media_record_done_message (Media *m, const GstStructure *s)
 }
 
 void
+media_record_drop_message (const GstStructure *s)
+{
+  OccMediaRecording *r = NULL;
+  gst_structure_get (s, "recording", G_TYPE_POINTER, &r, NULL);
+  if (r == NULL)
+    return;
+  r->done = NULL;
+  recording_free (r);
+}
+
+void
 media_record_service_init (Media *m)
 {
   m->service.record_start = record_start;

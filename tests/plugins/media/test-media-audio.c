@@ -626,7 +626,15 @@ test_unload_while_recording (void)
   g_assert_true (f.media->play (c.leg, files, OCC_MEDIA_PLAY_LOOP, NULL, NULL, NULL, &e));
   phone_start_tone (c.phone, CALLER_HZ);
   occ_test_spin (800);
-  c.leg = NULL; /* the unload ends it */
+  /* a second recording is stopped and completed by the writer, its result
+   * still waiting on the bus when the plugin unloads: freed, no callback */
+  g_autofree char *path2 = g_build_filename (f.dir, "stopped.wav", NULL);
+  OccMediaRecording *rec2 = f.media->record_start (f.media, path2, NULL, &e);
+  g_assert_no_error (e);
+  RecResult r2 = { 0 };
+  f.media->record_stop (rec2, on_recorded, &r2, NULL);
+  g_usleep (400 * 1000); /* (the main loop does not run: the result stays queued) */
+  c.leg = NULL;          /* the unload ends it */
   g_assert_true (occ_loader_unload (f.ctx->loader, "media", &e));
   g_assert_no_error (e);
   f.media = NULL;
@@ -634,6 +642,8 @@ test_unload_while_recording (void)
   gsize n;
   g_autofree gint16 *ch0 = wav_channel (path, 0, TRUE, &n);
   g_assert_cmpuint (n, >, 0);
+  g_assert_false (r2.done);
+  g_assert_true (g_file_test (path2, G_FILE_TEST_IS_REGULAR));
   media_fixture_stop (&f);
 }
 
