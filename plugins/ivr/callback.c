@@ -11,8 +11,7 @@
 static const OccRecordsService *
 records_of (Ivr *ivr, OccControlCall *call)
 {
-  const OccRecordsService *r
-      = occ_service_lookup (ivr->plugin, OCC_RECORDS_SERVICE, OCC_RECORDS_VERSION, NULL);
+  const OccRecordsService *r = ivr_records (ivr);
   if (r == NULL)
     {
       g_autoptr (GError) e = g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_FAILED,
@@ -130,8 +129,7 @@ static void
 on_task (GVariant *result, const GError *error, gpointer data)
 {
   Change *c = data;
-  const OccRecordsService *r
-      = occ_service_lookup (c->ivr->plugin, OCC_RECORDS_SERVICE, OCC_RECORDS_VERSION, NULL);
+  const OccRecordsService *r = ivr_records (c->ivr);
   const char *state = NULL;
   g_autoptr (GError) e = NULL;
   if (error)

@@ -91,21 +91,21 @@ check_reachable (const IvrFlow *flow, GError **error)
 {
   guint n = flow->nodes->len;
   g_autofree gboolean *seen = g_new0 (gboolean, n);
-  g_autoptr (GArray) todo = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_array_append_val (todo, flow->start->index);
+  g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (stack, flow->start->index);
   if (flow->fallback)
-    g_array_append_val (todo, flow->fallback->index);
-  while (todo->len)
+    g_array_append_val (stack, flow->fallback->index);
+  while (stack->len)
     {
-      guint i = g_array_index (todo, guint, todo->len - 1);
-      g_array_set_size (todo, todo->len - 1);
+      guint i = g_array_index (stack, guint, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
       if (seen[i])
         continue;
       seen[i] = TRUE;
       const IvrNode *targets[IVR_NODE_MAX_TARGETS];
       guint k = ivr_node_targets (nth (flow, i), targets);
       for (guint t = 0; t < k; t++)
-        g_array_append_val (todo, targets[t]->index);
+        g_array_append_val (stack, targets[t]->index);
     }
   for (guint i = 0; i < n; i++)
     if (!seen[i])
@@ -127,7 +127,7 @@ check_way_out (const IvrFlow *flow, GError **error)
   guint n = flow->nodes->len;
   g_autofree gboolean *ends = g_new0 (gboolean, n);
   g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  g_autoptr (GArray) todo = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (sources, g_array_new (FALSE, FALSE, sizeof (guint)));
   for (guint i = 0; i < n; i++)
@@ -137,17 +137,17 @@ check_way_out (const IvrFlow *flow, GError **error)
       for (guint t = 0; t < k; t++)
         g_array_append_val (g_ptr_array_index (sources, targets[t]->index), i);
       if (is_terminal (nth (flow, i)->kind))
-        g_array_append_val (todo, i);
+        g_array_append_val (stack, i);
     }
-  while (todo->len)
+  while (stack->len)
     {
-      guint i = g_array_index (todo, guint, todo->len - 1);
-      g_array_set_size (todo, todo->len - 1);
+      guint i = g_array_index (stack, guint, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
       if (ends[i])
         continue;
       ends[i] = TRUE;
       GArray *from = g_ptr_array_index (sources, i);
-      g_array_append_vals (todo, from->data, from->len);
+      g_array_append_vals (stack, from->data, from->len);
     }
   for (guint i = 0; i < n; i++)
     if (!ends[i])

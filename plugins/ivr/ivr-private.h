@@ -30,6 +30,14 @@ struct _Ivr {
   GHashTable *how; /* how sessions ended: name → count (GUINT_TO_POINTER) */
 };
 
+/* The records service, or NULL (call-backs, surveys and variables are
+ * written through it). */
+static inline const OccRecordsService *
+ivr_records (Ivr *ivr)
+{
+  return occ_service_lookup (ivr->plugin, OCC_RECORDS_SERVICE, OCC_RECORDS_VERSION, NULL);
+}
+
 /* session.c */
 gboolean ivr_session_start (Ivr *ivr, const char *id, const char *flow, GVariant *call,
                             GError **error);

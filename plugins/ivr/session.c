@@ -661,12 +661,6 @@ http_node (IvrSession *s, const IvrNode *n)
   ivr_http_request (s->ivr->http, &r, s->cancel, on_http, token_new (s));
 }
 
-static const OccRecordsService *
-records_of (Ivr *ivr)
-{
-  return occ_service_lookup (ivr->plugin, OCC_RECORDS_SERVICE, OCC_RECORDS_VERSION, NULL);
-}
-
 static void
 on_lookup (GVariant *result, const GError *error, gpointer data)
 {
@@ -701,7 +695,7 @@ lookup_node (IvrSession *s, const IvrNode *n)
   IvrVars vars = vars_of (s);
   g_autofree char *number = ivr_template_expand (n->u.lookup.number, &vars);
   g_autofree char *e164 = ivr_e164 (s->ivr, number);
-  const OccRecordsService *records = records_of (s->ivr);
+  const OccRecordsService *records = ivr_records (s->ivr);
   if (e164 == NULL || records == NULL)
     {
       g_message ("call %s, node %s: no lookup (%s)", s->id, n->name,
@@ -728,7 +722,7 @@ store_answer (IvrSession *s, const IvrNode *n, int answer)
   g_autofree char *name = g_strconcat ("survey.", n->name, NULL);
   char text[2] = { (char) ('0' + answer), '\0' };
   var_set (s, name, text);
-  const OccRecordsService *records = records_of (s->ivr);
+  const OccRecordsService *records = ivr_records (s->ivr);
   if (records == NULL)
     return;
   GVariantDict d;
@@ -879,7 +873,7 @@ on_task_written (GVariant *result, const GError *error, gpointer data)
 static void
 write_task (CbTask *c, const char *recording_id)
 {
-  const OccRecordsService *records = records_of (c->ivr);
+  const OccRecordsService *records = ivr_records (c->ivr);
   if (records == NULL)
     {
       GError e = { OCC_RECORDS_ERROR, OCC_RECORDS_ERROR_STORE, (char *) "no records service" };
@@ -915,7 +909,7 @@ static void
 on_message_recorded (const OccMediaRecordResult *r, const GError *error, gpointer data)
 {
   CbTask *c = data;
-  const OccRecordsService *records = records_of (c->ivr);
+  const OccRecordsService *records = ivr_records (c->ivr);
   if (r == NULL || records == NULL)
     {
       if (error)
@@ -1102,7 +1096,7 @@ fail (IvrSession *s, const char *fmt, ...)
 static void
 record_variables (IvrSession *s)
 {
-  const OccRecordsService *records = records_of (s->ivr);
+  const OccRecordsService *records = ivr_records (s->ivr);
   if (records == NULL || s->survey)
     return;
   GVariantDict d;

@@ -18,12 +18,6 @@ static const MediaChainHooks chain_hooks = {
   .net_rtcp = media_tx_net_rtcp,
 };
 
-static Media *
-media_of (const OccMediaService *service)
-{
-  return (Media *) ((char *) service - G_STRUCT_OFFSET (Media, service));
-}
-
 OccMediaLeg *
 media_leg_ref (OccMediaLeg *leg)
 {

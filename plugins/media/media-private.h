@@ -59,6 +59,13 @@ typedef struct {
   guint mix_delay_ms;
 } Media;
 
+/* The plugin's state from its service's functions. */
+static inline Media *
+media_of (const OccMediaService *service)
+{
+  return (Media *) ((char *) service - G_STRUCT_OFFSET (Media, service));
+}
+
 /* A play() under way, on the main thread. */
 typedef struct {
   guint id;

@@ -269,12 +269,6 @@ recording_free (OccMediaRecording *r)
 
 /* --- the service (main thread) ------------------------------------------------------------- */
 
-static Media *
-media_of (const OccMediaService *service)
-{
-  return (Media *) ((char *) service - G_STRUCT_OFFSET (Media, service));
-}
-
 static OccMediaRecording *
 record_start (const OccMediaService *self, const char *path, const OccMediaRecordOptions *o,
               GError **error)
