@@ -165,6 +165,7 @@ static const RecField callback_fields[] = {
   ID ("message_recording_id", 0, "recording"),
   INT ("attempts", NN, 0, INT32_MAX_VALUE),
   TEXT ("notes", 0, 4000),
+  ID ("campaign_id", 0, "campaign"), /* the run that dials it (0009) */
   STAMPS,
 };
 

@@ -72,14 +72,14 @@ test_migrations_applied_once (void)
     g_autoptr (GVariant) status = g_variant_ref_sink (n->store->get_status (n->store));
     guint32 version = 0;
     g_assert_true (g_variant_lookup (status, "schema-version", "u", &version));
-    g_assert_cmpuint (version, ==, 8);
+    g_assert_cmpuint (version, ==, 9);
     g_assert_cmpstr (n->store->get_backend (n->store), ==, "postgres");
   }
   /* a second start finds nothing to do */
   g_autoptr (PgtNode) again = ready_node (dsn, NULL);
   g_autofree char *rows = pgt_psql (dsn, "SELECT string_agg(version::text, ',' ORDER BY version) "
                                          "FROM schema_version");
-  g_assert_cmpstr (g_strstrip (rows), ==, "1,2,3,4,5,6,7,8");
+  g_assert_cmpstr (g_strstrip (rows), ==, "1,2,3,4,5,6,7,8,9");
 }
 
 static void
@@ -95,7 +95,7 @@ test_concurrent_nodes_migrate_once (void)
   g_assert_true (pgt_node_wait_state (b, "ready", 30000));
   g_autofree char *rows = pgt_psql (dsn, "SELECT count(*), count(DISTINCT version) "
                                          "FROM schema_version");
-  g_assert_cmpstr (g_strstrip (rows), ==, "8|8");
+  g_assert_cmpstr (g_strstrip (rows), ==, "9|9");
   g_assert_cmpint (pgt_query_int (a, "SELECT count(*) FROM interaction"), ==, 0);
   g_assert_cmpint (pgt_query_int (b, "SELECT count(*) FROM audit_entry"), ==, 0);
 }
@@ -116,7 +116,7 @@ test_newer_schema_fails_and_stops (void)
   occ_store_execute1 (n->store, "SELECT 1", NULL, 0, pgt_reply_cb, r);
   pgt_reply_wait (r, 30000);
   assert_error (r, OCC_STORE_ERROR_SCHEMA, "version 99");
-  g_assert_nonnull (strstr (r->error->message, "version 8"));
+  g_assert_nonnull (strstr (r->error->message, "version 9"));
   g_assert_true (n->ctx->stopping);
   g_assert_cmpint (n->ctx->exit_status, ==, 1);
   occ_bus_flush (n->ctx->bus);

@@ -50,7 +50,7 @@ test_migrations_applied_once (TfStore *f, gconstpointer data)
   g_assert_cmpstr (rows, ==,
                    "1:0001-initial.sql 2:0002-audit.sqlite.sql 3:0003-password-history.sql "
                    "4:0004-access.sql 5:0005-sip-bindings.sql 6:0006-acd.sql 7:0007-backup.sql "
-                   "8:0008-dialer.sql");
+                   "8:0008-dialer.sql 9:0009-dialer-books.sql");
   g_autofree char *applied = tf_db_text (db, "SELECT group_concat(applied_at) FROM schema_version");
   g_autofree char *mode = tf_db_text (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
@@ -59,10 +59,10 @@ test_migrations_applied_once (TfStore *f, gconstpointer data)
   g_autoptr (GVariant) status = g_variant_ref_sink (f->store->get_status (f->store));
   gint64 version = 0;
   g_assert_true (g_variant_lookup (status, "schema-version", "x", &version));
-  g_assert_cmpint (version, ==, 8);
+  g_assert_cmpint (version, ==, 9);
   g_assert_cmpuint (f->states->len, ==, 1);
   g_autofree char *expected = g_strdup_printf (
-      "('sqlite', 'ready', {'path': <'%s'>, 'schema-version': <int64 8>})", path);
+      "('sqlite', 'ready', {'path': <'%s'>, 'schema-version': <int64 9>})", path);
   g_assert_cmpstr (g_ptr_array_index (f->states, 0), ==, expected);
 
   /* loaded again: nothing to apply, nothing recorded twice */
@@ -86,7 +86,7 @@ test_newer_schema_stops_the_daemon (TfStore *f, gconstpointer data)
   g_assert_cmpint (sqlite3_exec (db,
                                  "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
                                  "name TEXT NOT NULL, applied_at BIGINT NOT NULL);"
-                                 "INSERT INTO schema_version VALUES (9, '0009-future.sql', 1)",
+                                 "INSERT INTO schema_version VALUES (10, '0010-future.sql', 1)",
                                  NULL, NULL, NULL),
                    ==, SQLITE_OK);
   sqlite3_close (db);
@@ -95,7 +95,7 @@ test_newer_schema_stops_the_daemon (TfStore *f, gconstpointer data)
   g_autoptr (GError) e = NULL;
   g_assert_false (tf_load (f, &e));
   g_assert_error (e, OCC_LOADER_ERROR, OCC_LOADER_ERROR_FAILED);
-  g_assert_nonnull (strstr (e->message, "schema version 9, newer than version 8"));
+  g_assert_nonnull (strstr (e->message, "schema version 10, newer than version 9"));
   g_assert_true (f->ctx->stopping);
   g_assert_cmpint (f->ctx->exit_status, ==, 1);
   g_assert_cmpuint (tf_count_threads (), ==, threads);
@@ -212,7 +212,7 @@ test_status_command (TfStore *f, gconstpointer data)
   JsonObject *result = json_object_get_object_member (answer, "result");
   g_assert_cmpstr (json_object_get_string_member (result, "backend"), ==, "sqlite");
   g_assert_cmpstr (json_object_get_string_member (result, "state"), ==, "ready");
-  g_assert_cmpint (json_object_get_int_member (result, "schema-version"), ==, 8);
+  g_assert_cmpint (json_object_get_int_member (result, "schema-version"), ==, 9);
   g_assert_cmpint (json_object_get_int_member (result, "threads"), ==, 3);
   g_assert_true (json_object_has_member (result, "queued"));
   g_assert_true (json_object_has_member (result, "coalesced"));
