@@ -17,7 +17,7 @@ typedef struct {
   GHashTable *imports; /* campaign id → Import* running */
   GHashTable *runners; /* campaign id → Runner* started (NULL while it loads) */
   GHashTable *agents;  /* login → the ACD's last agent.state name (char *) */
-  guint subscriptions[4];
+  guint subscriptions[5];
 } Dialer;
 
 Dialer *dialer_ref (Dialer *d);
@@ -40,6 +40,20 @@ void dialer_ask (Dialer *d, OccControlCall *call, const char *what, const OccSto
 /* A store callback that only logs a failure to write @data (a static
  * string naming what was written). */
 void dialer_store_logged (GPtrArray *results, const GError *error, gpointer data);
+
+/* A run's contact that is a call-back task of the IVR: this prefix and
+ * the task's id (callback.id). */
+#define DIALER_CALLBACK_PREFIX "callback:"
+
+/* screen.c: the agent's screen (CTI). campaign.screen (ssssa{sv}):
+ * interaction ("" for a preview), agent, campaign, contact, record. */
+#define DIALER_EV_SCREEN "campaign.screen"
+gboolean dialer_screen_register (Dialer *d, GError **error);
+/* Gathers the record of @contact (@number: the one called, NULL: its
+ * first) and publishes it for @agent; @script: the campaign's, or NULL. */
+void dialer_screen_show (Dialer *d, const char *interaction, const char *agent,
+                         const char *campaign, const char *contact, const char *number,
+                         const char *script);
 
 /* run-commands.c: campaign settings, start/pause/stop, the calls'
  * events, preview results, dispositions, the report. */

@@ -847,7 +847,14 @@ dialer_load (OccPlugin *plugin, GError **error)
   occ_store_execute1 (
       d->store, "UPDATE campaign SET state = 'stopped' WHERE state IN ('running', 'paused')", NULL,
       OCC_STORE_FLAGS_NONE, dialer_store_logged, (gpointer) "the states of the campaigns that ran");
-  if (!register_all (d, error) || !dialer_runs_register (d, error))
+  /* and the call-back tasks those runs held wait again */
+  occ_store_execute1 (d->store,
+                      "UPDATE callback SET state = 'pending', campaign_id = NULL WHERE state = "
+                      "'dialing' AND campaign_id IS NOT NULL",
+                      NULL, OCC_STORE_FLAGS_NONE, dialer_store_logged,
+                      (gpointer) "the call-back tasks of the campaigns that ran");
+  if (!register_all (d, error) || !dialer_runs_register (d, error)
+      || !dialer_screen_register (d, error))
     {
       dialer_unref (d);
       return OCC_LOAD_FAILED;

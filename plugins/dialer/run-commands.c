@@ -463,6 +463,21 @@ on_call (const OccEvent *event, gpointer data)
       return;
 }
 
+/* interaction.offered (id, queue, agent, extra): the agent's screen */
+static void
+on_offered (const OccEvent *event, gpointer data)
+{
+  Dialer *d = data;
+  const char *id, *agent;
+  g_variant_get (occ_event_get_payload (event), "(&s&s&s@a{sv})", &id, NULL, &agent, NULL);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, d->runners);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (v && runner_on_offered (v, id, agent))
+      return;
+}
+
 static void
 on_agent (const OccEvent *event, gpointer data)
 {
@@ -524,7 +539,8 @@ dialer_runs_register (Dialer *d, GError **error)
   } subs[] = { { OCC_EVENT_VOICE_PROGRESS, on_call },
                { OCC_EVENT_INTERACTION_CONNECTED, on_call },
                { OCC_EVENT_INTERACTION_ENDED, on_call },
-               { OCC_EVENT_AGENT_STATE, on_agent } };
+               { OCC_EVENT_AGENT_STATE, on_agent },
+               { OCC_EVENT_INTERACTION_OFFERED, on_offered } };
   G_STATIC_ASSERT (G_N_ELEMENTS (subs) == G_N_ELEMENTS (d->subscriptions));
   for (guint i = 0; i < G_N_ELEMENTS (subs); i++)
     {

@@ -13,7 +13,8 @@
 /* --- settings ------------------------------------------------------------------------ */
 
 /* the keys that are the plugin's, not the engine's */
-static const char *const plugin_keys[] = { "queue", "agents", "wrapup", "info-message", NULL };
+static const char *const plugin_keys[]
+    = { "queue", "agents", "wrapup", "info-message", "script", "callbacks", NULL };
 
 gboolean
 campaign_settings_parse (const char *text, const char *mode, const char *campaign,
@@ -78,6 +79,31 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
           return FALSE;
         }
     }
+  out->script = g_key_file_get_string (kf, CAMPAIGN_GROUP, "script", NULL);
+  if (out->script && (strlen (out->script) > 4000 || !g_utf8_validate (out->script, -1, NULL)))
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                   "%s: [campaign] script: UTF-8 text of at most 4000 bytes", where);
+      campaign_settings_clear (out);
+      return FALSE;
+    }
+  out->callbacks = g_key_file_get_string (kf, CAMPAIGN_GROUP, "callbacks", NULL);
+  if (out->callbacks)
+    {
+      g_strstrip (out->callbacks);
+      gboolean ok = *out->callbacks && strlen (out->callbacks) <= 100;
+      for (const char *c = out->callbacks; ok && *c; c++)
+        ok = g_ascii_isalnum (*c) || strchr ("_.-", *c);
+      if (!ok)
+        {
+          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                       "%s: [campaign] callbacks: the queue whose call-back tasks the campaign "
+                       "dials (letters, digits, _ . -)",
+                       where);
+          campaign_settings_clear (out);
+          return FALSE;
+        }
+    }
   for (guint i = 0; plugin_keys[i]; i++)
     g_key_file_remove_key (kf, CAMPAIGN_GROUP, plugin_keys[i], NULL);
   g_key_file_set_string (kf, CAMPAIGN_GROUP, "pacing", mode);
@@ -95,6 +121,8 @@ campaign_settings_clear (CampaignSettings *s)
   g_clear_pointer (&s->queue, g_free);
   g_clear_pointer (&s->agents, g_strfreev);
   g_clear_pointer (&s->info_message, g_free);
+  g_clear_pointer (&s->script, g_free);
+  g_clear_pointer (&s->callbacks, g_free);
   if (s->engine.pacing_params)
     dialer_settings_clear (&s->engine);
 }
@@ -117,6 +145,8 @@ struct _Runner {
   char *caller_id;
   char *queue;        /* where answered calls wait for an agent (NULL: none) */
   char *info_message; /* played to an abandoned answer before it is hung up, or NULL */
+  char *script;       /* shown on the agent's screen, or NULL */
+  char *callbacks;    /* the queue whose call-back tasks it dials, or NULL */
   char **agents;
   guint wrapup_s;
   DialerEngine *engine;
@@ -128,6 +158,7 @@ struct _Runner {
   GHashTable *last;        /* contact → RunCall* of its last call that ended connected */
   GHashTable *dirty;       /* contact ids to write */
   guint timer, flush;
+  guint poll; /* the call-back tasks' look-up, every CALLBACK_POLL_S */
   gboolean in_tick, again, paused;
 };
 
@@ -185,17 +216,34 @@ schedule (Runner *r, gboolean now_please)
 static const char *const disposition_names[]
     = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call" };
 
-/* Writes what the engine knows of every contact touched since the last
- * write, in one transaction. */
-static gboolean
-flush (gpointer data)
+/* A call-back task's row: held by the run ('dialing', due again at its
+ * retry), or ended — 'done' once its subscriber answered, 'failed' when
+ * its attempts ran out without. */
+static void
+callback_row (Runner *r, const char *contact, const DialerContactInfo *info, const char *outcome,
+              gint64 now_ms, OccStoreStatement *st)
 {
-  Runner *r = data;
-  r->flush = 0;
+  const char *state = "dialing";
+  if (info->state == DIALER_CONTACT_DONE)
+    state = info->disposition >= 0 || info->last_outcome == OCC_DIALER_ANSWERED ? "done" : "failed";
+  gboolean waits = info->state == DIALER_CONTACT_WAITING;
+  st->sql = "UPDATE callback SET state = $1, attempts = $2, due_at = COALESCE($3, due_at), "
+            "notes = $4, updated_at = $5 WHERE id = $6 AND campaign_id = $7";
+  st->params
+      = g_variant_new ("(sxmxmsxss)", state, (gint64) info->attempts, waits, info->next_at / 1000,
+                       outcome, now_ms, contact + strlen (DIALER_CALLBACK_PREFIX), r->campaign);
+}
+
+/* Writes what the engine knows of every contact touched since the last
+ * write, in one transaction; @release: the run ends, and lets go of the
+ * call-back tasks it holds that are not done. */
+static void
+flush_all (Runner *r, gboolean release)
+{
   guint n = g_hash_table_size (r->dirty);
-  if (n == 0 || r->d->plugin == NULL)
-    return G_SOURCE_REMOVE;
-  g_autofree OccStoreStatement *sts = g_new0 (OccStoreStatement, n);
+  if ((n == 0 && !release) || r->d->plugin == NULL)
+    return;
+  g_autofree OccStoreStatement *sts = g_new0 (OccStoreStatement, n + 1);
   gint64 now_ms = g_get_real_time () / 1000;
   GHashTableIter it;
   gpointer key;
@@ -215,6 +263,11 @@ flush (gpointer data)
                 ? disposition_names[info.disposition]
             : info.last_outcome < OCC_DIALER_N_OUTCOMES ? dialer_outcome_name (info.last_outcome)
                                                         : NULL;
+      if (g_str_has_prefix (key, DIALER_CALLBACK_PREFIX))
+        {
+          callback_row (r, key, &info, outcome, now_ms, &sts[i++]);
+          continue;
+        }
       gboolean waits = info.state == DIALER_CONTACT_WAITING;
       sts[i].sql = "UPDATE contact SET state = $1, attempts = $2, next_attempt_at = $3, "
                    "last_outcome = $4, updated_at = $5 WHERE id = $6 AND campaign_id = $7";
@@ -224,9 +277,23 @@ flush (gpointer data)
       i++;
     }
   g_hash_table_remove_all (r->dirty);
+  if (release && r->callbacks)
+    {
+      sts[i].sql = "UPDATE callback SET state = 'pending', campaign_id = NULL, updated_at = $1 "
+                   "WHERE campaign_id = $2 AND state = 'dialing'";
+      sts[i++].params = g_variant_new ("(xs)", now_ms, r->campaign);
+    }
   if (i > 0)
     r->d->store->execute (r->d->store, sts, i, OCC_STORE_TRANSACTION, NULL, dialer_store_logged,
                           (gpointer) "contact states");
+}
+
+static gboolean
+flush (gpointer data)
+{
+  Runner *r = data;
+  r->flush = 0;
+  flush_all (r, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -511,6 +578,7 @@ act (Runner *r, const DialerAction *a)
       break;
     case DIALER_ACTION_PREVIEW:
       touch (r, a->contact);
+      dialer_screen_show (r->d, "", a->agent, r->campaign, a->contact, a->number, r->script);
       occ_bus_publish (occ_plugin_get_bus (r->d->plugin), r->d->plugin, "campaign.preview",
                        g_variant_new ("(sss)", r->campaign, a->contact, a->agent), NULL);
       break;
@@ -578,6 +646,11 @@ runner_on_progress (Runner *r, const char *interaction, const char *state, int s
       OccDialerOutcome o = outcome_of (state, status);
       dialer_engine_call_result (r->engine, c->id, o, now);
       c->answered = o == OCC_DIALER_ANSWERED;
+      /* a call placed for an agent rings her now: her screen with it (a
+       * queued call's comes with the ACD's offer) */
+      if (c->answered && c->agent && !c->queued)
+        dialer_screen_show (r->d, c->interaction, c->agent, r->campaign, c->contact, c->number,
+                            r->script);
       if (!c->answered)
         forget (r, c);
     }
@@ -631,6 +704,16 @@ runner_on_ended (Runner *r, const char *interaction)
   else
     forget (r, c);
   schedule (r, TRUE);
+  return TRUE;
+}
+
+gboolean
+runner_on_offered (Runner *r, const char *interaction, const char *agent)
+{
+  RunCall *c = g_hash_table_lookup (r->calls, interaction);
+  if (c == NULL)
+    return FALSE;
+  dialer_screen_show (r->d, interaction, agent, r->campaign, c->contact, c->number, r->script);
   return TRUE;
 }
 
@@ -775,6 +858,8 @@ runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSett
   r->caller_id = g_strdup (caller_id);
   r->queue = g_strdup (s->queue);
   r->info_message = g_strdup (s->info_message);
+  r->script = g_steal_pointer (&s->script);
+  r->callbacks = g_steal_pointer (&s->callbacks);
   r->agents = g_steal_pointer (&s->agents);
   r->wrapup_s = s->wrapup_s;
   campaign_settings_clear (s);
@@ -814,6 +899,92 @@ runner_add_contact (Runner *r, const char *id, const char *phones, gint priority
 }
 
 void
+runner_add_callback (Runner *r, const char *task, const char *number, gint64 requested_ms,
+                     gint64 due_ms)
+{
+  g_autofree char *id = g_strconcat (DIALER_CALLBACK_PREFIX, task, NULL);
+  if (runner_has_contact (r, id))
+    return;
+  const char *numbers[] = { number, NULL };
+  gint64 now = g_get_real_time ();
+  /* a call-back is served at its time before the other contacts; one
+   * already due keeps the place its caller took in the queue */
+  DialerContactSpec spec
+      = { .id = id,
+          .numbers = numbers,
+          .callback_at = due_ms * 1000 > now ? due_ms * 1000 : MAX (requested_ms * 1000, 1) };
+  g_autoptr (GError) e = NULL;
+  if (!dialer_engine_add_contact (r->engine, &spec, now, &e))
+    g_message ("campaign %s: call-back %s left out: %s", r->campaign, task, e->message);
+  else
+    schedule (r, TRUE);
+}
+
+/* --- the call-back tasks -------------------------------------------------------------------- */
+
+#define CALLBACK_POLL_S 5
+
+typedef struct {
+  Dialer *d;
+  char *campaign;
+} Poll;
+
+/* The tasks this campaign holds (those just claimed, and those a run
+ * that ended without letting go left it): to the run, or let go if the
+ * run has ended meanwhile. */
+static void
+on_tasks (GPtrArray *results, const GError *error, gpointer data)
+{
+  Poll *p = data;
+  Runner *r = p->d->plugin ? g_hash_table_lookup (p->d->runners, p->campaign) : NULL;
+  if (error)
+    g_message ("campaign %s: the call-back tasks: %s", p->campaign, error->message);
+  else if (r == NULL && p->d->plugin)
+    occ_store_execute1 (p->d->store,
+                        "UPDATE callback SET state = 'pending', campaign_id = NULL, updated_at = "
+                        "$1 WHERE campaign_id = $2 AND state = 'dialing'",
+                        g_variant_new ("(xs)", g_get_real_time () / 1000, p->campaign),
+                        OCC_STORE_FLAGS_NONE, dialer_store_logged, (gpointer) "call-back tasks");
+  else if (r)
+    {
+      OccStoreResult *rows = results->pdata[1];
+      for (guint i = 0; i < occ_store_result_get_n_rows (rows); i++)
+        runner_add_callback (
+            r, occ_store_result_get_string (rows, i, 0), occ_store_result_get_string (rows, i, 1),
+            occ_store_result_get_int (rows, i, 2), occ_store_result_get_int (rows, i, 3));
+    }
+  dialer_unref (p->d);
+  g_free (p->campaign);
+  g_free (p);
+}
+
+/* Claims the pending call-back tasks of the campaign's `callbacks` queue
+ * (state 'dialing', campaign_id: no agent's callback.take, no other run
+ * takes them then) and reads every task it holds. */
+static gboolean
+poll_tasks (gpointer data)
+{
+  Runner *r = data;
+  if (r->d->plugin == NULL)
+    return G_SOURCE_CONTINUE;
+  gint64 now_ms = g_get_real_time () / 1000;
+  OccStoreStatement sts[] = {
+    { "UPDATE callback SET state = 'dialing', campaign_id = $1, updated_at = $2 WHERE queue_id = "
+      "$3 AND state = 'pending'",
+      g_variant_new ("(sxs)", r->campaign, now_ms, r->callbacks) },
+    { "SELECT id, number, requested_at, due_at FROM callback WHERE campaign_id = $1 AND state = "
+      "'dialing' ORDER BY requested_at, id",
+      g_variant_new ("(s)", r->campaign) },
+  };
+  Poll *p = g_new0 (Poll, 1);
+  p->d = dialer_ref (r->d);
+  p->campaign = g_strdup (r->campaign);
+  r->d->store->execute (r->d->store, sts, G_N_ELEMENTS (sts), OCC_STORE_TRANSACTION, NULL, on_tasks,
+                        p);
+  return G_SOURCE_CONTINUE;
+}
+
+void
 runner_add_dnc (Runner *r, const char *number)
 {
   g_hash_table_add (r->dnc, g_strdup (number));
@@ -824,6 +995,11 @@ runner_go (Runner *r)
 {
   for (guint i = 0; r->agents[i]; i++)
     tell_agent (r, r->agents[i], from_acd (g_hash_table_lookup (r->d->agents, r->agents[i])));
+  if (r->callbacks)
+    {
+      poll_tasks (r);
+      r->poll = g_timeout_add_seconds (CALLBACK_POLL_S, poll_tasks, r);
+    }
   schedule (r, TRUE);
 }
 
@@ -856,10 +1032,13 @@ runner_free (Runner *r)
   g_hash_table_iter_init (&it, r->wrapups);
   while (g_hash_table_iter_next (&it, NULL, &v))
     g_source_remove (GPOINTER_TO_UINT (v));
-  /* the last contact states go to the store */
+  /* the last contact states go to the store; the call-back tasks not
+   * done wait for another run or an agent */
   if (r->flush)
     g_source_remove (r->flush);
-  flush (r);
+  if (r->poll)
+    g_source_remove (r->poll);
+  flush_all (r, TRUE);
   g_hash_table_unref (r->last);
   g_hash_table_unref (r->calls);
   g_hash_table_unref (r->agent_calls);
@@ -873,6 +1052,8 @@ runner_free (Runner *r)
   g_free (r->caller_id);
   g_free (r->queue);
   g_free (r->info_message);
+  g_free (r->script);
+  g_free (r->callbacks);
   dialer_unref (r->d);
   g_free (r);
 }

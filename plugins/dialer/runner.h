@@ -14,6 +14,8 @@ typedef struct {
   char **agents;      /* agents=login;login: who takes the calls */
   guint wrapup_s;     /* after a dialer call, before the agent is free again */
   char *info_message; /* info-message=PATH: played to an answer no agent takes in time */
+  char *script;       /* script=TEXT: what the agent's screen shows with the record */
+  char *callbacks;    /* callbacks=QUEUE: the IVR's call-back tasks of that queue are dialed */
   DialerSettings engine;
 } CampaignSettings;
 
@@ -39,6 +41,11 @@ void runner_free (Runner *r);
 void runner_add_contact (Runner *r, const char *id, const char *phones, gint priority,
                          gint64 next_at_ms);
 void runner_add_dnc (Runner *r, const char *number);
+/* A call-back task of the IVR (callback row @task) that this run holds:
+ * dialed when @due_ms has come, before the other contacts, in the order
+ * its caller first joined the queue (@requested_ms). */
+void runner_add_callback (Runner *r, const char *task, const char *number, gint64 requested_ms,
+                          gint64 due_ms);
 void runner_go (Runner *r);
 void runner_set_paused (Runner *r, gboolean paused);
 gboolean runner_is_paused (Runner *r);
@@ -48,6 +55,9 @@ gboolean runner_is_paused (Runner *r);
  * interaction.connected (@what: the agent) or interaction.ended. */
 gboolean runner_on_call (Runner *r, const char *type, const char *interaction, const char *what,
                          int status);
+/* interaction.offered: the ACD rings @agent for @interaction (FALSE when
+ * the call is not this run's); the agent's screen is published. */
+gboolean runner_on_offered (Runner *r, const char *interaction, const char *agent);
 /* The ACD's state of an agent (agent.state's name). */
 void runner_on_agent (Runner *r, const char *login, const char *acd_state);
 

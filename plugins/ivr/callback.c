@@ -1,7 +1,8 @@
 /* Call-back tasks, as agents and operators see them: the tasks the IVR
  * wrote (records entity "callback"), listed in the order their callers
  * first joined the queue, taken by an agent and closed with an outcome.
- * Every change is audited. (The dialer will also dial them.) */
+ * Every change is audited. A dialer campaign with callbacks=QUEUE also
+ * takes and dials them (plugins/dialer/runner.c). */
 #include "ivr-private.h"
 
 #include <string.h>

@@ -150,17 +150,16 @@ site_with_agent (Site *t, const char *scenario)
 /* awa takes the calls, at any time of the week */
 #define ALWAYS "agents=awa\nwrapup=0\ntimezone=UTC\nwindow=00:00-24:00\n"
 
-/* One column of the contact row whose numbers hold @phone (transfer
- * full; "" for NULL). */
+/* One column of the row of @table that @where picks (transfer full; ""
+ * for NULL). */
 static char *
-contact_field (Site *t, const char *phone, const char *column)
+db_field (Site *t, const char *table, const char *where, const char *column)
 {
   g_autofree char *db = g_build_filename (t->s.dir, "state", "omnicc.db", NULL);
   sqlite3 *sql = NULL;
   g_assert_cmpint (sqlite3_open_v2 (db, &sql, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (sql, 5000);
-  g_autofree char *q
-      = g_strdup_printf ("SELECT %s FROM contact WHERE phones LIKE '%%%s%%'", column, phone);
+  g_autofree char *q = g_strdup_printf ("SELECT %s FROM %s WHERE %s", column, table, where);
   sqlite3_stmt *st = NULL;
   g_assert_cmpint (sqlite3_prepare_v2 (sql, q, -1, &st, NULL), ==, SQLITE_OK);
   char *v = NULL;
@@ -172,29 +171,63 @@ contact_field (Site *t, const char *phone, const char *column)
   return v;
 }
 
+/* One column of the contact row whose numbers hold @phone. */
+static char *
+contact_field (Site *t, const char *phone, const char *column)
+{
+  g_autofree char *where = g_strdup_printf ("phones LIKE '%%%s%%'", phone);
+  return db_field (t, "contact", where, column);
+}
+
+/* One column of call-back task @id. */
+static char *
+task_field (Site *t, const char *id, const char *column)
+{
+  g_autofree char *where = g_strdup_printf ("id = '%s'", id);
+  return db_field (t, "callback", where, column);
+}
+
 typedef struct {
   Site *t;
-  const char *phone, *column, *value;
+  const char *table, *where, *column, *value;
 } RowWait;
 
 static gboolean
 row_is (gpointer data)
 {
   RowWait *w = data;
-  g_autofree char *v = contact_field (w->t, w->phone, w->column);
+  g_autofree char *v = db_field (w->t, w->table, w->where, w->column);
   return strcmp (v, w->value) == 0;
 }
 
-/* Waits (bounded) until the contact of @phone has @column = @value. */
+/* Waits (bounded) until the row of @table that @where picks has @column
+ * = @value. */
+static gboolean
+db_until (Site *t, const char *table, const char *where, const char *column, const char *value,
+          guint timeout_ms)
+{
+  RowWait w = { t, table, where, column, value };
+  if (occ_test_wait_for (row_is, &w, timeout_ms))
+    return TRUE;
+  g_autofree char *v = db_field (t, table, where, column);
+  g_test_message ("%s %s: %s is “%s”, not “%s”", table, where, column, v, value);
+  return FALSE;
+}
+
+/* Waits until the contact of @phone has @column = @value. */
 static gboolean
 row_until (Site *t, const char *phone, const char *column, const char *value, guint timeout_ms)
 {
-  RowWait w = { t, phone, column, value };
-  if (occ_test_wait_for (row_is, &w, timeout_ms))
-    return TRUE;
-  g_autofree char *v = contact_field (t, phone, column);
-  g_test_message ("contact %s: %s is “%s”, not “%s”", phone, column, v, value);
-  return FALSE;
+  g_autofree char *where = g_strdup_printf ("phones LIKE '%%%s%%'", phone);
+  return db_until (t, "contact", where, column, value, timeout_ms);
+}
+
+/* Waits until call-back task @id has @column = @value. */
+static gboolean
+task_until (Site *t, const char *id, const char *column, const char *value, guint timeout_ms)
+{
+  g_autofree char *where = g_strdup_printf ("id = '%s'", id);
+  return db_until (t, "callback", where, column, value, timeout_ms);
 }
 
 /* How long after its last outcome (written with it) the contact of
@@ -215,6 +248,33 @@ report (Site *t, const char *id)
   return occ_test_parse_object (r);
 }
 
+/* The event log's campaign.screen line for @contact (transfer full; NULL
+ * after about 20 s without). */
+static char *
+screen_line (Site *t, const char *contact)
+{
+  g_autofree char *quoted = g_strdup_printf ("\"%s\"", contact);
+  for (guint tries = 0; tries < 40; tries++)
+    {
+      g_autofree char *ev = occ_test_sip_site_events (&t->s);
+      g_auto (GStrv) lines = g_strsplit (ev, "\n", -1);
+      for (guint i = 0; lines[i]; i++)
+        if (strstr (lines[i], "\"campaign.screen\"") && strstr (lines[i], quoted))
+          return g_strdup (lines[i]);
+      g_usleep (500 * 1000);
+    }
+  return NULL;
+}
+
+/* The payload of a campaign.screen event line: interaction, agent,
+ * campaign, contact, record (the record a variant's JSON). */
+static JsonArray *
+screen_payload (const char *line, JsonObject **event)
+{
+  *event = occ_test_parse_object (line);
+  return json_object_get_array_member (*event, "payload");
+}
+
 static gint64
 outcome (JsonObject *rep, const char *name)
 {
@@ -229,7 +289,9 @@ test_campaign_dials (gconstpointer mode)
   Site t = { 0 };
   /* the agent answers one call and hangs up a second later */
   g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas-hangs-up");
-  campaign_new (&t, "spring", mode, ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\n");
+  campaign_new (&t, "spring", mode,
+                ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\n"
+                       "script=Offer the spring plan\n");
   g_autofree char *go = call_ok (&t, "campaign.start", "id=spring", NULL);
   g_assert_nonnull (strstr (go, "\"running\""));
 
@@ -238,6 +300,21 @@ test_campaign_dials (gconstpointer mode)
   CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "answered", 10000));
   g_autofree char *answered_id = contact_field (&t, ANSWERS, "id");
   g_autofree char *contact = g_strconcat ("contact=", answered_id, NULL);
+  /* her screen came with the offer: the record, its fields, the script */
+  g_autofree char *screen = screen_line (&t, answered_id);
+  CHECK (&t, screen != NULL);
+  g_autoptr (JsonObject) sev = NULL;
+  JsonArray *sp = screen_payload (screen, &sev);
+  g_assert_cmpstr (json_array_get_string_element (sp, 1), ==, "awa");
+  g_assert_cmpstr (json_array_get_string_element (sp, 2), ==, "spring");
+  g_assert_cmpstr (json_array_get_string_element (sp, 3), ==, answered_id);
+  g_assert_cmpuint (strlen (json_array_get_string_element (sp, 0)), >, 0);
+  g_assert_nonnull (strstr (screen, "\"Answers\""));
+  g_assert_nonnull (strstr (screen, "Offer the spring plan"));
+  g_assert_nonnull (strstr (screen, ANSWERS));
+  /* and a desktop that asks later gets the same record */
+  g_autofree char *asked = call_ok (&t, "campaign.contact", contact, "campaign=spring", NULL);
+  g_assert_nonnull (strstr (asked, "\"Answers\""));
   g_autofree char *disp = call_ok (&t, "campaign.disposition", contact, "disposition=sale", NULL);
   CHECK (&t, row_until (&t, ANSWERS, "state", "done", 5000));
   CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "sale", 5000));
@@ -544,6 +621,14 @@ test_preview_campaign (void)
   g_assert_cmpstr (first, ==, answers_id);
   g_autofree char *none = received (&t);
   g_assert_null (strstr (none, "INVITE"));
+  /* with the record on her screen, before any call */
+  g_autofree char *screen = screen_line (&t, first);
+  CHECK (&t, screen != NULL);
+  g_autoptr (JsonObject) sev = NULL;
+  JsonArray *sp = screen_payload (screen, &sev);
+  g_assert_cmpstr (json_array_get_string_element (sp, 0), ==, "");
+  g_assert_cmpstr (json_array_get_string_element (sp, 1), ==, "awa");
+  g_assert_nonnull (strstr (screen, "\"Answers\""));
   g_autofree char *contact = g_strconcat ("contact=", first, NULL);
   g_autofree char *dial = call_ok (&t, "campaign.preview-result", contact, "dial=true", NULL);
   /* dialed for her: answered, her phone rings and takes it */
@@ -576,6 +661,115 @@ test_preview_campaign (void)
   site_stop (&t);
 }
 
+/* records.put of @json into @entity: the new record's id (transfer full). */
+static char *
+put_record (Site *t, const char *entity, const char *json)
+{
+  g_autofree char *e = g_strconcat ("entity=", entity, NULL);
+  g_autofree char *rec = g_strconcat ("record=", json, NULL);
+  g_autofree char *out = call_ok (t, "records.put", e, rec, NULL);
+  g_autoptr (JsonObject) o = occ_test_parse_object (out);
+  return g_strdup (json_object_get_string_member (o, "id"));
+}
+
+/* A call-back task of queue @queue (transfer full: its id). */
+static char *
+put_task (Site *t, const char *queue, const char *number, gint64 requested_ms,
+          const char *recording)
+{
+  g_autofree char *rec
+      = recording ? g_strdup_printf (",\"message_recording_id\":\"%s\"", recording) : g_strdup ("");
+  g_autofree char *json
+      = g_strdup_printf ("{\"queue_id\":\"%s\",\"number\":\"%s\",\"requested_at\":%" G_GINT64_FORMAT
+                         ",\"due_at\":%" G_GINT64_FORMAT ",\"state\":\"pending\"%s}",
+                         queue, number, requested_ms, requested_ms + 5000, rec);
+  return put_record (t, "callback", json);
+}
+
+/* The IVR's call-back tasks, dialed by a campaign naming their queue:
+ * in the order their callers joined, the recorded request on the agent's
+ * screen, the disposition on the task, the others let go at the stop. */
+static void
+test_callback_tasks (void)
+{
+  Site t = { 0 };
+  g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas-hangs-up");
+  gint64 now_ms = g_get_real_time () / 1000;
+  g_autofree char *ix = put_record (
+      &t, "interaction", "{\"channel\":\"voice\",\"direction\":\"inbound\",\"offered_at\":1}");
+  g_autofree char *rjson = g_strdup_printf (
+      "{\"interaction_id\":\"%s\",\"path\":\"/var/lib/omnicc/recordings/msg.wav\","
+      "\"format\":\"wav-alaw\",\"duration_ms\":4200,\"sha256\":\"%s\"}",
+      ix, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  g_autofree char *recording = put_record (&t, "recording", rjson);
+  /* written first, but its caller joined the queue after the busy one's */
+  g_autofree char *later = put_task (&t, "support", ANSWERS, now_ms - 30000, recording);
+  g_autofree char *earlier = put_task (&t, "support", BUSY, now_ms - 60000, NULL);
+  /* another queue's: not this campaign's */
+  g_autofree char *other = put_task (&t, "billing", RINGS, now_ms - 90000, NULL);
+
+  occ_test_write (t.s.dir, "cb.conf",
+                  "[campaign]\ncallbacks=support\n" ALWAYS
+                  "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\n");
+  g_autofree char *conf = g_build_filename (t.s.dir, "cb.conf", NULL);
+  g_autofree char *set = g_strconcat ("settings=", conf, NULL);
+  g_autofree char *c = call_ok (&t, "campaign.create", "id=back", "name=Call-backs",
+                                "mode=progressive", "queue=sales", set, NULL);
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=back", NULL);
+
+  /* the busy one first (its caller joined first), then the other: her
+   * phone takes it */
+  CHECK (&t, task_until (&t, earlier, "notes", "busy", 20000));
+  CHECK (&t, occ_test_sipp_wait (phone, 30000) == 0);
+  g_autofree char *sent = received (&t);
+  const char *busy_at = strstr (sent, "INVITE sip:" BUSY "@");
+  const char *answers_at = strstr (sent, "INVITE sip:" ANSWERS "@");
+  g_assert_nonnull (busy_at);
+  g_assert_nonnull (answers_at);
+  g_assert_true (busy_at < answers_at);
+  g_assert_null (strstr (sent, RINGS));
+
+  /* her screen: the task, and the subscriber's recorded request */
+  g_autofree char *contact_id = g_strconcat ("callback:", later, NULL);
+  g_autofree char *screen = screen_line (&t, contact_id);
+  CHECK (&t, screen != NULL);
+  g_assert_nonnull (strstr (screen, "/var/lib/omnicc/recordings/msg.wav"));
+  g_assert_nonnull (strstr (screen, recording));
+  g_autofree char *contact = g_strconcat ("contact=", contact_id, NULL);
+  g_autofree char *asked = call_ok (&t, "campaign.contact", contact, NULL);
+  g_assert_nonnull (strstr (asked, "msg.wav"));
+  g_assert_nonnull (strstr (asked, "4200"));
+
+  /* held by the run meanwhile, then done with her disposition */
+  g_autofree char *held = task_field (&t, later, "campaign_id");
+  g_assert_cmpstr (held, ==, "back");
+  g_autofree char *disp = call_ok (&t, "campaign.disposition", contact, "disposition=sale", NULL);
+  CHECK (&t, task_until (&t, later, "state", "done", 5000));
+  CHECK (&t, task_until (&t, later, "notes", "sale", 5000));
+  g_autofree char *attempts = task_field (&t, later, "attempts");
+  g_assert_cmpstr (attempts, ==, "1");
+
+  /* the busy one waits for its retry, an hour later, still held */
+  g_autofree char *state = task_field (&t, earlier, "state");
+  g_assert_cmpstr (state, ==, "dialing");
+  g_autofree char *due = task_field (&t, earlier, "due_at");
+  g_autofree char *updated = task_field (&t, earlier, "updated_at");
+  gint64 delay_ms = g_ascii_strtoll (due, NULL, 10) - g_ascii_strtoll (updated, NULL, 10);
+  g_assert_cmpint (delay_ms, >, 3500 * 1000);
+  g_assert_cmpint (delay_ms, <=, 3600 * 1000);
+  g_autofree char *untouched = task_field (&t, other, "state");
+  g_assert_cmpstr (untouched, ==, "pending");
+
+  /* stopped: what is not done waits again for an agent or another run */
+  g_autofree char *stop = call_ok (&t, "campaign.stop", "id=back", NULL);
+  CHECK (&t, task_until (&t, earlier, "state", "pending", 5000));
+  g_autofree char *freed = task_field (&t, earlier, "campaign_id");
+  g_assert_cmpstr (freed, ==, "");
+  g_autofree char *kept = task_field (&t, later, "state");
+  g_assert_cmpstr (kept, ==, "done");
+  site_stop (&t);
+}
+
 static void
 test_bad_requests (void)
 {
@@ -603,6 +797,9 @@ test_bad_requests (void)
     { "campaign.disposition", { "contact=x", "disposition=maybe" }, "disposition" },
     { "campaign.disposition", { "contact=x", "disposition=call-back" }, "at:" },
     { "campaign.preview-result", { "contact=x" }, "dial" },
+    { "campaign.set", { "id=later", "callbacks=no queue" }, "callbacks" },
+    { "campaign.contact", { "contact=nope" }, "no contact nope" },
+    { "campaign.contact", { "contact=callback:nope" }, "no call-back task nope" },
     { "campaign.pause", { "id=later" }, "not running" },
     { "campaign.report", { "id=later" }, "not running" },
   };
@@ -631,6 +828,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialer/calls/untaken-answer-is-abandoned", test_untaken_answer_is_abandoned);
   g_test_add_func ("/dialer/calls/answered-call-waits-in-queue", test_answered_call_waits_in_queue);
   g_test_add_func ("/dialer/calls/preview-campaign", test_preview_campaign);
+  g_test_add_func ("/dialer/calls/callback-tasks", test_callback_tasks);
   g_test_add_func ("/dialer/calls/bad-requests", test_bad_requests);
   return g_test_run ();
 }
