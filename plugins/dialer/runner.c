@@ -372,7 +372,7 @@ wrapup_done (gpointer data)
   Runner *r = w->r;
   const char *acd = g_hash_table_lookup (r->d->agents, w->login);
   g_hash_table_remove (r->wrapups, w->login); /* (the key only: this source ends) */
-  tell_agent (r, w->login, from_acd (acd));
+  tell_agent (r, w->login, is_ours (r, w->login) ? from_acd (acd) : OCC_DIALER_AGENT_LOGGED_OUT);
   return G_SOURCE_REMOVE;
 }
 
@@ -409,7 +409,7 @@ end_wrapup (Runner *r, const char *login)
   g_hash_table_remove (r->wrapups, login);
   g_source_remove (GPOINTER_TO_UINT (id));
   const char *acd = g_hash_table_lookup (r->d->agents, login);
-  tell_agent (r, login, from_acd (acd));
+  tell_agent (r, login, is_ours (r, login) ? from_acd (acd) : OCC_DIALER_AGENT_LOGGED_OUT);
 }
 
 /* A free agent of the campaign nobody's call is ringing for yet. */
@@ -669,6 +669,12 @@ runner_on_connected (Runner *r, const char *interaction, const char *agent)
   /* the ACD rang her for this very call (its "reserved" made her busy
    * for the engine): she was free to take it */
   if (c->queued && is_ours (r, login) && engine_agent (r, login) == OCC_DIALER_AGENT_BUSY)
+    tell_agent (r, login, OCC_DIALER_AGENT_FREE);
+  /* an agent of the queue who is not the campaign's took it: the engine
+   * learns her for this call alone (free now, busy with it, and gone
+   * again after its wrap-up) — else the call would stay "waiting" and be
+   * abandoned under her feet */
+  if (!is_ours (r, login) && engine_agent (r, login) != OCC_DIALER_AGENT_FREE)
     tell_agent (r, login, OCC_DIALER_AGENT_FREE);
   if (dialer_engine_call_connected (r->engine, c->id, login, g_get_real_time ()))
     {

@@ -581,6 +581,44 @@ test_answered_call_waits_in_queue (void)
   site_stop (&t);
 }
 
+/* An agent of the queue who is not one of the campaign's takes its
+ * answered call: it counts as connected (not as an abandon the dialer
+ * would end under her feet). */
+static void
+test_other_agent_takes_call (void)
+{
+  Site t = { 0 };
+  site_start_acd (&t, "acd;acd-longest-idle;dialer;dialer-progressive",
+                  "[queue sales]\nstrategy=longest-idle\n"
+                  "[agent awa]\nqueues=sales\n[agent bob]\nqueues=sales\n");
+  /* bob, ready first, is the longest idle: the ACD gives him the call */
+  g_autoptr (OccTestSipp) bob = occ_test_sip_site_phone (&t.s, "bob", "uas-hangs-up", FALSE);
+  g_autoptr (OccTestSipp) awa = occ_test_sip_site_phone (&t.s, "awa", "uas", FALSE);
+  const char *const logins[] = { "login=bob", "login=awa" };
+  for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
+    {
+      g_autofree char *in = call_ok (&t, "agent.login", logins[i], NULL);
+      g_autofree char *r = call_ok (&t, "agent.ready", logins[i], NULL);
+      occ_test_spin (50);
+    }
+  campaign_new (&t, "shared", "progressive", ALWAYS "days=mon-sun\nring-timeout=15\n");
+  g_autofree char *go = call_ok (&t, "campaign.start", "id=shared", NULL);
+  CHECK (&t, occ_test_sipp_wait (bob, 30000) == 0);
+  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "answered", 10000));
+  g_autofree char *rang = occ_test_read (awa->messages);
+  g_assert_null (strstr (rang ? rang : "", "INVITE sip:awa@"));
+  g_autofree char *answered_id = contact_field (&t, ANSWERS, "id");
+  g_autofree char *screen = screen_line (&t, answered_id);
+  CHECK (&t, screen != NULL);
+  g_autoptr (JsonObject) sev = NULL;
+  g_assert_cmpstr (json_array_get_string_element (screen_payload (screen, &sev), 1), ==, "bob");
+  g_autoptr (JsonObject) rep = report (&t, "shared");
+  g_assert_cmpint (json_object_get_int_member (rep, "connected"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (rep, "abandons"), ==, 0);
+  g_autofree char *stop = call_ok (&t, "campaign.stop", "id=shared", NULL);
+  site_stop (&t);
+}
+
 /* The contact of the @nth campaign.preview event (from 1) for awa, once
  * the event log has it (transfer full; NULL after about 20 s). */
 static char *
@@ -829,6 +867,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialer/calls/answered-call-waits-in-queue", test_answered_call_waits_in_queue);
   g_test_add_func ("/dialer/calls/preview-campaign", test_preview_campaign);
   g_test_add_func ("/dialer/calls/callback-tasks", test_callback_tasks);
+  g_test_add_func ("/dialer/calls/other-agent-takes-call", test_other_agent_takes_call);
   g_test_add_func ("/dialer/calls/bad-requests", test_bad_requests);
   return g_test_run ();
 }
