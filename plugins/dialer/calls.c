@@ -242,6 +242,7 @@ dialer_engine_disposition (DialerEngine *e, const char *id, DialerDisposition d,
     {
     case DIALER_DISPOSITION_SALE:
     case DIALER_DISPOSITION_NOT_INTERESTED:
+    case DIALER_DISPOSITION_APPOINTMENT:
       break;
     case DIALER_DISPOSITION_CALL_BACK:
       if (callback_at <= now)

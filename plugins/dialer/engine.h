@@ -131,6 +131,7 @@ typedef enum {
   DIALER_DISPOSITION_CALL_BACK,    /* at callback_at */
   DIALER_DISPOSITION_WRONG_NUMBER, /* the number dialed is not this contact's: try the next */
   DIALER_DISPOSITION_DO_NOT_CALL,  /* the number goes on the campaign's do-not-call list */
+  DIALER_DISPOSITION_APPOINTMENT,  /* a visit booked (appointment campaigns): done */
 } DialerDisposition;
 
 /* The agent's disposition of a contact it talked to. */

@@ -379,26 +379,14 @@ cmd_preview_result (OccControlCall *call, GVariant *args, gpointer data)
 }
 
 static const char *const dispositions[]
-    = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call", NULL };
+    = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call", "appointment", NULL };
 
+/* The disposition given to the run that holds @contact (again looked up:
+ * an appointment's booking came between), audited and answered. */
 static void
-cmd_disposition (OccControlCall *call, GVariant *args, gpointer data)
+apply_disposition (Dialer *d, OccControlCall *call, const char *contact, DialerDisposition k,
+                   gint64 when_us, const char *name)
 {
-  Dialer *d = data;
-  const char *contact = dialer_arg_string (args, "contact");
-  const char *name = dialer_arg_string (args, "disposition");
-  const char *at = dialer_arg_string (args, "at");
-  int k = -1;
-  for (int i = 0; name && dispositions[i]; i++)
-    if (strcmp (name, dispositions[i]) == 0)
-      k = i;
-  if (k < 0)
-    return refuse (call, dialer_bad_request ("disposition: sale, not-interested, call-back, "
-                                             "wrong-number or do-not-call"));
-  g_autoptr (GDateTime) when = at ? g_date_time_new_from_iso8601 (at, NULL) : NULL;
-  if (k == DIALER_DISPOSITION_CALL_BACK && when == NULL)
-    return refuse (call, dialer_bad_request ("at: the call-back's time, ISO 8601 with its zone "
-                                             "(2026-12-01T10:30:00+00:00)"));
   Runner *r = contact_runner (d, call, contact);
   if (r == NULL)
     return;
@@ -407,8 +395,7 @@ cmd_disposition (OccControlCall *call, GVariant *args, gpointer data)
   g_autofree char *number
       = k == DIALER_DISPOSITION_DO_NOT_CALL ? runner_last_number (r, contact) : NULL;
   g_autoptr (GError) e = NULL;
-  if (!runner_disposition (r, contact, (DialerDisposition) k,
-                           when ? g_date_time_to_unix (when) * G_USEC_PER_SEC : 0, name, &e))
+  if (!runner_disposition (r, contact, k, when_us, name, &e))
     return refuse (call,
                    g_error_new_literal (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED, e->message));
   if (number)
@@ -423,10 +410,211 @@ cmd_disposition (OccControlCall *call, GVariant *args, gpointer data)
           (gpointer) "a do-not-call disposition's number");
       dialer_runs_add_dnc (d, number);
     }
+  GVariantDict details;
+  g_variant_dict_init (&details, NULL);
+  g_variant_dict_insert (&details, "disposition", "s", name);
+  if (k == DIALER_DISPOSITION_APPOINTMENT)
+    g_variant_dict_insert (&details, "appointment-at", "x", when_us / 1000);
   dialer_audit (d, call, "campaign.disposition", contact, OCC_AUDIT_SUCCESS,
-                g_variant_new_parsed ("{'disposition': <%s>}", name));
+                g_variant_ref_sink (g_variant_dict_end (&details)));
   occ_control_call_return (
       call, g_variant_new_parsed ("{'contact': <%s>, 'disposition': <%s>}", contact, name));
+}
+
+typedef struct {
+  Dialer *d;
+  OccControlCall *call;
+  char *contact;
+  gint64 when_us;
+} Booking;
+
+/* The slot was booked (one row changed), or it was full. */
+static void
+on_booked (GPtrArray *results, const GError *error, gpointer data)
+{
+  Booking *b = data;
+  if (b->d->plugin == NULL)
+    ;
+  else if (error)
+    refuse (b->call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_FAILED,
+                                  "booking the visit: %s", error->message));
+  else if (occ_store_result_get_changes (results->pdata[0]) != 1)
+    refuse (b->call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
+                                  "contact %s: that slot is full (every visit in it is booked); "
+                                  "campaign.slots lists the free ones",
+                                  b->contact));
+  else
+    apply_disposition (b->d, b->call, b->contact, DIALER_DISPOSITION_APPOINTMENT, b->when_us,
+                       "appointment");
+  dialer_unref (b->d);
+  g_free (b->contact);
+  g_free (b);
+}
+
+/* An appointment: the slot must be one of the campaign's, and free; the
+ * booking is stored on the contact before the disposition is given. */
+static void
+book (Dialer *d, OccControlCall *call, const char *contact, GDateTime *when)
+{
+  Runner *r = contact_runner (d, call, contact);
+  if (r == NULL)
+    return;
+  const DialerSlots *slots = runner_slots (r);
+  gint64 at = when ? g_date_time_to_unix (when) * G_USEC_PER_SEC : 0;
+  g_autoptr (GError) e = NULL;
+  if (slots == NULL)
+    return refuse (call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
+                                      "contact %s: its campaign is not an appointment campaign "
+                                      "(type=appointment)",
+                                      contact));
+  if (g_str_has_prefix (contact, DIALER_CALLBACK_PREFIX))
+    return refuse (
+        call, dialer_bad_request ("contact %s: a call-back task has no visit to book", contact));
+  if (!runner_talked_to (r, contact))
+    return refuse (call, g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
+                                      "contact %s: nobody talked to it", contact));
+  if (!dialer_slots_check (slots, at, g_get_real_time (), &e))
+    return refuse (call, dialer_bad_request ("at: %s", e->message));
+  Booking *b = g_new0 (Booking, 1);
+  b->d = dialer_ref (d);
+  b->call = call;
+  b->contact = g_strdup (contact);
+  b->when_us = at;
+  /* one statement: the count and the write are one step for the store */
+  occ_store_execute1 (d->store,
+                      "UPDATE contact SET appointment_at = $1, updated_at = $2 WHERE id = $3 AND "
+                      "(SELECT count(*) FROM contact o WHERE o.campaign_id = contact.campaign_id "
+                      "AND o.appointment_at = $1 AND o.id <> $3) < $4",
+                      g_variant_new ("(xxsx)", at / 1000, g_get_real_time () / 1000, contact,
+                                     (gint64) slots->capacity),
+                      OCC_STORE_FLAGS_NONE, on_booked, b);
+}
+
+/* --- campaign.slots ---------------------------------------------------------------------- */
+
+#define SLOTS_MAX 2000
+
+static void
+slots_read (GPtrArray *results, const GError *error, gpointer data)
+{
+  Pending *p = data;
+  OccStoreResult *c = results ? results->pdata[0] : NULL;
+  CampaignSettings s;
+  g_autoptr (GError) e = NULL;
+  if (p->d->plugin == NULL)
+    return pending_free (p);
+  if (error)
+    e = g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_FAILED, "reading the campaign: %s",
+                     error->message);
+  else if (occ_store_result_get_n_rows (c) == 0)
+    e = g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_NOT_FOUND, "no campaign “%s”", p->id);
+  else if (!campaign_settings_parse (occ_store_result_get_string (c, 0, 1),
+                                     occ_store_result_get_string (c, 0, 0), p->id, &s, &e))
+    ;
+  else if (!s.appointment)
+    {
+      campaign_settings_clear (&s);
+      e = g_error_new (OCC_CONTROL_ERROR, OCC_CONTROL_ERROR_REFUSED,
+                       "campaign %s is not an appointment campaign (type=appointment)", p->id);
+    }
+  if (e)
+    {
+      occ_control_call_return_error (p->call, e);
+      return pending_free (p);
+    }
+  /* the bookings from now on: slot (ms) → visits */
+  OccStoreResult *booked = results->pdata[1];
+  g_autoptr (GHashTable) taken = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree gint64 *keys = g_new0 (gint64, occ_store_result_get_n_rows (booked) + 1);
+  for (guint i = 0; i < occ_store_result_get_n_rows (booked); i++)
+    {
+      keys[i] = occ_store_result_get_int (booked, i, 0);
+      g_hash_table_insert (taken, &keys[i],
+                           GINT_TO_POINTER ((gint) occ_store_result_get_int (booked, i, 1)));
+    }
+  const char *from_text = NULL;
+  g_variant_lookup (p->args, "from", "&s", &from_text);
+  g_autoptr (GDateTime) from = from_text ? g_date_time_new_from_iso8601 (from_text, NULL) : NULL;
+  gint64 days = 7; /* (checked by cmd_slots) */
+  g_variant_lookup (p->args, "days", "x", &days);
+  gint64 now = g_get_real_time ();
+  g_autoptr (GArray) list
+      = dialer_slots_list (&s.slots, from ? g_date_time_to_unix (from) * G_USEC_PER_SEC : now,
+                           (guint) MIN (days, 366), now, SLOTS_MAX);
+  GVariantBuilder b;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < list->len; i++)
+    {
+      gint64 at_ms = g_array_index (list, gint64, i) / 1000;
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (taken, &at_ms));
+      if (n >= s.slots.capacity)
+        continue;
+      g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (at_ms / 1000);
+      g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, s.slots.tz);
+      g_autofree char *iso = g_date_time_format_iso8601 (local);
+      g_variant_builder_add_parsed (&b, "{'at': <%s>, 'at-ms': <%x>, 'booked': <%u>, 'free': <%u>}",
+                                    iso, at_ms, n, s.slots.capacity - n);
+    }
+  occ_control_call_return (p->call,
+                           g_variant_new_parsed ("{'campaign': <%s>, 'length-min': <%u>, "
+                                                 "'capacity': <%u>, 'slots': <%@aa{sv}>}",
+                                                 p->id, s.slots.length_min, s.slots.capacity,
+                                                 g_variant_builder_end (&b)));
+  campaign_settings_clear (&s);
+  pending_free (p);
+}
+
+static void
+cmd_slots (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Dialer *d = data;
+  const char *id = campaign_arg (call, args);
+  if (id == NULL)
+    return;
+  const char *from = dialer_arg_string (args, "from");
+  g_autoptr (GDateTime) parsed = from ? g_date_time_new_from_iso8601 (from, NULL) : NULL;
+  if (from && parsed == NULL)
+    return refuse (call, dialer_bad_request ("from: ISO 8601 with its zone"));
+  g_autoptr (GVariant) days = g_variant_lookup_value (args, "days", NULL);
+  if (days
+      && (!g_variant_is_of_type (days, G_VARIANT_TYPE_INT64) || g_variant_get_int64 (days) < 1
+          || g_variant_get_int64 (days) > 366))
+    return refuse (call, dialer_bad_request ("days: a whole number from 1 to 366"));
+  OccStoreStatement sts[] = {
+    { "SELECT mode, settings FROM campaign WHERE id = $1", g_variant_new ("(s)", id) },
+    { "SELECT appointment_at, count(*) FROM contact WHERE campaign_id = $1 AND appointment_at > "
+      "$2 GROUP BY appointment_at",
+      g_variant_new ("(sx)", id, g_get_real_time () / 1000) },
+  };
+  d->store->execute (d->store, sts, G_N_ELEMENTS (sts), OCC_STORE_FLAGS_NONE, NULL, slots_read,
+                     pending_new (d, call, id, args));
+}
+
+static void
+cmd_disposition (OccControlCall *call, GVariant *args, gpointer data)
+{
+  Dialer *d = data;
+  const char *contact = dialer_arg_string (args, "contact");
+  const char *name = dialer_arg_string (args, "disposition");
+  const char *at = dialer_arg_string (args, "at");
+  int k = -1;
+  for (int i = 0; name && dispositions[i]; i++)
+    if (strcmp (name, dispositions[i]) == 0)
+      k = i;
+  if (k < 0)
+    return refuse (call, dialer_bad_request ("disposition: sale, not-interested, call-back, "
+                                             "wrong-number, do-not-call or appointment"));
+  g_autoptr (GDateTime) when = at ? g_date_time_new_from_iso8601 (at, NULL) : NULL;
+  if (k == DIALER_DISPOSITION_CALL_BACK && when == NULL)
+    return refuse (call, dialer_bad_request ("at: the call-back's time, ISO 8601 with its zone "
+                                             "(2026-12-01T10:30:00+00:00)"));
+  if (k == DIALER_DISPOSITION_APPOINTMENT && when == NULL)
+    return refuse (call, dialer_bad_request ("at: the visit's slot, ISO 8601 with its zone "
+                                             "(campaign.slots lists them)"));
+  if (k == DIALER_DISPOSITION_APPOINTMENT)
+    return book (d, call, contact, when);
+  apply_disposition (d, call, contact, (DialerDisposition) k,
+                     when ? g_date_time_to_unix (when) * G_USEC_PER_SEC : 0, name);
 }
 
 void
@@ -509,11 +697,14 @@ static const Command commands[] = {
   { "campaign.resume", "Resume a paused campaign (id)", "campaign.manage", cmd_resume },
   { "campaign.stop", "Stop a campaign (id)", "campaign.manage", cmd_stop },
   { "campaign.report", "A running campaign's compliance report (id)", "campaign.read", cmd_report },
+  { "campaign.slots",
+    "An appointment campaign's free visit slots (id, optional from=ISO, days=N, default 7)",
+    "interaction.handle", cmd_slots },
   { "campaign.preview-result", "Dial or skip a previewed contact (contact, dial=true|false)",
     "interaction.handle", cmd_preview_result },
   { "campaign.disposition",
     "The outcome of a call (contact, disposition=sale|not-interested|call-back|wrong-number|"
-    "do-not-call, at=ISO for a call-back)",
+    "do-not-call|appointment, at=ISO for a call-back or the visit's slot)",
     "interaction.handle", cmd_disposition },
 };
 

@@ -14,7 +14,46 @@
 
 /* the keys that are the plugin's, not the engine's */
 static const char *const plugin_keys[]
-    = { "queue", "agents", "wrapup", "info-message", "script", "callbacks", NULL };
+    = { "queue", "agents", "wrapup", "info-message", "script", "callbacks", "type", NULL };
+
+/* type= and the slots of an appointment campaign (their keys are taken
+ * out of @kf) */
+static gboolean
+read_type (GKeyFile *kf, const char *where, CampaignSettings *out, GError **error)
+{
+  g_autofree char *type = g_key_file_get_string (kf, CAMPAIGN_GROUP, "type", NULL);
+  if (type && strcmp (g_strstrip (type), "appointment") != 0 && strcmp (type, "calls") != 0)
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                   "%s: [campaign] type: calls (the default) or appointment", where);
+      return FALSE;
+    }
+  out->appointment = g_strcmp0 (type, "appointment") == 0;
+  gboolean has_slots = FALSE;
+  for (guint i = 0; dialer_slot_keys[i]; i++)
+    has_slots |= g_key_file_has_key (kf, CAMPAIGN_GROUP, dialer_slot_keys[i], NULL);
+  if (has_slots && !out->appointment)
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                   "%s: [campaign] slots: only an appointment campaign (type=appointment) has "
+                   "visit slots",
+                   where);
+      return FALSE;
+    }
+  if (out->appointment)
+    {
+      /* the campaign's zone (a bad one is refused with the engine's keys) */
+      g_autofree char *zone = g_key_file_get_string (kf, CAMPAIGN_GROUP, "timezone", NULL);
+      g_autoptr (GTimeZone) tz = zone ? g_time_zone_new_identifier (g_strstrip (zone)) : NULL;
+      if (tz == NULL)
+        tz = g_time_zone_new_utc ();
+      if (!dialer_slots_read (kf, where, CAMPAIGN_GROUP, tz, &out->slots, error))
+        return FALSE;
+    }
+  for (guint i = 0; dialer_slot_keys[i]; i++)
+    g_key_file_remove_key (kf, CAMPAIGN_GROUP, dialer_slot_keys[i], NULL);
+  return TRUE;
+}
 
 gboolean
 campaign_settings_parse (const char *text, const char *mode, const char *campaign,
@@ -104,6 +143,11 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
           return FALSE;
         }
     }
+  if (!read_type (kf, where, out, error))
+    {
+      campaign_settings_clear (out);
+      return FALSE;
+    }
   for (guint i = 0; plugin_keys[i]; i++)
     g_key_file_remove_key (kf, CAMPAIGN_GROUP, plugin_keys[i], NULL);
   g_key_file_set_string (kf, CAMPAIGN_GROUP, "pacing", mode);
@@ -123,6 +167,7 @@ campaign_settings_clear (CampaignSettings *s)
   g_clear_pointer (&s->info_message, g_free);
   g_clear_pointer (&s->script, g_free);
   g_clear_pointer (&s->callbacks, g_free);
+  dialer_slots_clear (&s->slots);
   if (s->engine.pacing_params)
     dialer_settings_clear (&s->engine);
 }
@@ -147,6 +192,8 @@ struct _Runner {
   char *info_message; /* played to an abandoned answer before it is hung up, or NULL */
   char *script;       /* shown on the agent's screen, or NULL */
   char *callbacks;    /* the queue whose call-back tasks it dials, or NULL */
+  gboolean appointment;
+  DialerSlots slots; /* an appointment campaign's */
   char **agents;
   guint wrapup_s;
   DialerEngine *engine;
@@ -214,7 +261,7 @@ schedule (Runner *r, gboolean now_please)
 /* --- the store ---------------------------------------------------------------------------- */
 
 static const char *const disposition_names[]
-    = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call" };
+    = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call", "appointment" };
 
 /* A call-back task's row: held by the run ('dialing', due again at its
  * retry), or ended — 'done' once its subscriber answered, 'failed' when
@@ -770,6 +817,18 @@ contact_call (Runner *r, const char *contact)
   return c;
 }
 
+gboolean
+runner_talked_to (Runner *r, const char *contact)
+{
+  return contact_call (r, contact) != NULL;
+}
+
+const DialerSlots *
+runner_slots (Runner *r)
+{
+  return r->appointment ? &r->slots : NULL;
+}
+
 char *
 runner_last_number (Runner *r, const char *contact)
 {
@@ -866,6 +925,9 @@ runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSett
   r->info_message = g_strdup (s->info_message);
   r->script = g_steal_pointer (&s->script);
   r->callbacks = g_steal_pointer (&s->callbacks);
+  r->appointment = s->appointment;
+  r->slots = s->slots;
+  s->slots.tz = NULL; /* (moved) */
   r->agents = g_steal_pointer (&s->agents);
   r->wrapup_s = s->wrapup_s;
   campaign_settings_clear (s);
@@ -1060,6 +1122,7 @@ runner_free (Runner *r)
   g_free (r->info_message);
   g_free (r->script);
   g_free (r->callbacks);
+  dialer_slots_clear (&r->slots);
   dialer_unref (r->d);
   g_free (r);
 }

@@ -6,16 +6,19 @@
 
 #include "engine.h"
 #include "plugin-private.h"
+#include "slots.h"
 
 /* The [campaign] group as stored in campaign.settings: the plugin's own
  * keys and the engine's. */
 typedef struct {
   char *queue;
-  char **agents;      /* agents=login;login: who takes the calls */
-  guint wrapup_s;     /* after a dialer call, before the agent is free again */
-  char *info_message; /* info-message=PATH: played to an answer no agent takes in time */
-  char *script;       /* script=TEXT: what the agent's screen shows with the record */
-  char *callbacks;    /* callbacks=QUEUE: the IVR's call-back tasks of that queue are dialed */
+  char **agents;        /* agents=login;login: who takes the calls */
+  guint wrapup_s;       /* after a dialer call, before the agent is free again */
+  char *info_message;   /* info-message=PATH: played to an answer no agent takes in time */
+  char *script;         /* script=TEXT: what the agent's screen shows with the record */
+  char *callbacks;      /* callbacks=QUEUE: the IVR's call-back tasks of that queue are dialed */
+  gboolean appointment; /* type=appointment: the agent books a visit slot */
+  DialerSlots slots;    /* an appointment campaign's */
   DialerSettings engine;
 } CampaignSettings;
 
@@ -68,5 +71,10 @@ gboolean runner_has_contact (Runner *r, const char *contact);
 gboolean runner_preview_result (Runner *r, const char *contact, gboolean dial, GError **error);
 gboolean runner_disposition (Runner *r, const char *contact, DialerDisposition d,
                              gint64 callback_at, const char *name, GError **error);
+/* Whether an agent talks or talked to @contact in this run (a
+ * disposition is owed). */
+gboolean runner_talked_to (Runner *r, const char *contact);
+/* An appointment campaign's slots, or NULL. */
+const DialerSlots *runner_slots (Runner *r);
 /* The engine's compliance report and the run's state (floating a{sv}). */
 GVariant *runner_report (Runner *r);

@@ -142,7 +142,7 @@ on_contact_row (GPtrArray *results, const GError *error, gpointer data)
       return finish (s, e);
     }
   /* id, campaign_id, customer_id, external_id, phones, fields, priority,
-   * attempts, last_outcome, state */
+   * attempts, last_outcome, state, appointment_at */
   GVariantDict *d = &s->record;
   g_variant_dict_insert (d, "kind", "s", "contact");
   g_variant_dict_insert (d, "contact", "s", s->contact);
@@ -160,6 +160,8 @@ on_contact_row (GPtrArray *results, const GError *error, gpointer data)
   g_variant_dict_insert (d, "attempts", "x", occ_store_result_get_int (r, 0, 7));
   put_string (d, "last-outcome", r, 8);
   put_string (d, "state", r, 9);
+  if (!occ_store_result_is_null (r, 0, 10))
+    g_variant_dict_insert (d, "appointment-at", "x", occ_store_result_get_int (r, 0, 10));
   if (s->number == NULL)
     s->number = g_steal_pointer (&first);
   add_customer (s);
@@ -244,9 +246,11 @@ screen_gather (Dialer *d, const char *campaign, const char *contact, const char 
   else
     {
       /* a campaign named: the contact must be one of its own */
-      static const char columns[] = "SELECT id, campaign_id, customer_id, external_id, phones, "
-                                    "fields, priority, attempts, last_outcome, state FROM contact "
-                                    "WHERE id = $1";
+      static const char columns[]
+          = "SELECT id, campaign_id, customer_id, external_id, phones, "
+            "fields, priority, attempts, last_outcome, state, appointment_at "
+            "FROM contact "
+            "WHERE id = $1";
       g_autofree char *sql = g_strconcat (columns, campaign ? " AND campaign_id = $2" : "", NULL);
       occ_store_execute1 (d->store, sql,
                           campaign ? g_variant_new ("(ss)", contact, campaign)

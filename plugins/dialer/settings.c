@@ -1,6 +1,7 @@
 /* dialer: a campaign's settings from a GKeyFile group, checked whole,
  * and the calling window in the campaign's time zone. */
 #include "engine.h"
+#include "slots.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -47,8 +48,8 @@ parse_duration (const char *text, gint64 *out)
 }
 
 /* "HH:MM" → minutes after midnight (24:00 allowed as the end of day). */
-static gboolean
-parse_clock (const char *text, guint *out)
+gboolean
+dialer_parse_clock (const char *text, guint *out)
 {
   guint h, m;
   char tail;
@@ -69,8 +70,8 @@ day_index (const char *name)
 }
 
 /* "mon-fri;sun" → bits. */
-static gboolean
-parse_days (char **items, guint8 *out)
+gboolean
+dialer_parse_days (char **items, guint8 *out)
 {
   *out = 0;
   for (guint i = 0; items[i]; i++)
@@ -215,15 +216,15 @@ read_window (Reader *r, DialerSettings *s)
     *dash = '\0';
   if (w == NULL)
     s->window_from = 9 * 60, s->window_to = 20 * 60;
-  else if (dash == NULL || !parse_clock (g_strstrip (w), &s->window_from)
-           || !parse_clock (g_strstrip (dash + 1), &s->window_to))
+  else if (dash == NULL || !dialer_parse_clock (g_strstrip (w), &s->window_from)
+           || !dialer_parse_clock (g_strstrip (dash + 1), &s->window_to))
     return bad (r->error, r->path, r->group, "window", "must be HH:MM-HH:MM");
   if (s->window_to <= s->window_from)
     return bad (r->error, r->path, r->group, "window", "is empty (the end is not after the start)");
   g_auto (GStrv) days = g_key_file_get_string_list (r->file, r->group, "days", NULL, NULL);
   if (days == NULL)
     days = g_strsplit ("mon-fri", ";", -1);
-  if (!parse_days (days, &s->days))
+  if (!dialer_parse_days (days, &s->days))
     return bad (r->error, r->path, r->group, "days", "items are mon … sun or ranges (mon-fri)");
   if (s->days == 0)
     return bad (r->error, r->path, r->group, "days", "is empty: the window never opens");

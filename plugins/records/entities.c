@@ -151,6 +151,7 @@ static const RecField contact_fields[] = {
   INT ("attempts", NN, 0, INT32_MAX_VALUE),
   TIME ("next_attempt_at", 0),
   TEXT ("last_outcome", 0, 100),
+  TIME ("appointment_at", 0), /* an appointment campaign's booked visit (0009) */
   STAMPS,
 };
 

@@ -8,6 +8,9 @@
 -- a restarted one goes on with the same books. Opaque to SQL: written
 -- and read by the dialer alone.
 --
+-- contact.appointment_at: the visit an appointment campaign's agent
+-- booked for the contact (ms since the epoch, the slot's start).
+--
 -- callback.campaign_id: the campaign whose run dials the call-back task
 -- (state 'dialing' while that run holds it; cleared when the run lets it
 -- go). Portable SQL; see 0001-initial.sql for the conventions. Released
@@ -15,4 +18,7 @@
 
 ALTER TABLE campaign ADD COLUMN books TEXT;
 ALTER TABLE callback ADD COLUMN campaign_id TEXT;
+ALTER TABLE contact ADD COLUMN appointment_at BIGINT;
+-- a slot's bookings are counted at each booking
+CREATE INDEX contact_appointment ON contact (campaign_id, appointment_at);
 CREATE INDEX callback_campaign ON callback (campaign_id);

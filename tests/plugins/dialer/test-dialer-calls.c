@@ -281,6 +281,54 @@ outcome (JsonObject *rep, const char *name)
   return json_object_get_int_member (json_object_get_object_member (rep, "outcomes"), name);
 }
 
+/* The agent books the contact (@contact: "contact=ID") into a visit
+ * slot of the appointment campaign "spring" (09:00-12:00 UTC, hours, 3
+ * days ahead, one visit each): the first free slot is taken by another
+ * contact meanwhile, so that one is refused as full and the next is
+ * booked, stored on the contact and gone from the free list. */
+static void
+book_visit (Site *t, const char *contact)
+{
+  g_autofree char *listed = call_ok (t, "campaign.slots", "id=spring", "days=3", NULL);
+  g_autoptr (JsonObject) o = occ_test_parse_object (listed);
+  JsonArray *slots = json_object_get_array_member (o, "slots");
+  g_assert_cmpuint (json_array_get_length (slots), >=, 6); /* 2 or 3 days of 3 */
+  g_assert_cmpuint (json_array_get_length (slots), <=, 9);
+  JsonObject *first = json_array_get_object_element (slots, 0);
+  JsonObject *second = json_array_get_object_element (slots, 1);
+  gint64 first_ms = json_object_get_int_member (first, "at-ms");
+  g_assert_cmpint (first_ms % (3600 * 1000), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (first, "free"), ==, 1);
+  /* another contact holds the first slot */
+  g_autofree char *busy_id = contact_field (t, BUSY, "id");
+  g_autofree char *hold = g_strdup_printf (
+      "record={\"id\":\"%s\",\"appointment_at\":%" G_GINT64_FORMAT "}", busy_id, first_ms);
+  g_autofree char *held = call_ok (t, "records.put", "entity=contact", hold, NULL);
+  g_autofree char *at1 = g_strconcat ("at=", json_object_get_string_member (first, "at"), NULL);
+  g_autofree char *full = occ_test_call (t->s.d, 1, "campaign.disposition", contact,
+                                         "disposition=appointment", at1, NULL);
+  g_assert_nonnull (strstr (full, "full"));
+  /* not a slot: refused, naming why */
+  g_autofree char *odd = occ_test_call (t->s.d, 1, "campaign.disposition", contact,
+                                        "disposition=appointment", "at=2020-01-01T09:30:00Z", NULL);
+  g_assert_nonnull (strstr (odd, "past"));
+  g_autofree char *at2 = g_strconcat ("at=", json_object_get_string_member (second, "at"), NULL);
+  g_autofree char *ok
+      = call_ok (t, "campaign.disposition", contact, "disposition=appointment", at2, NULL);
+  CHECK (t, row_until (t, ANSWERS, "last_outcome", "appointment", 5000));
+  g_autofree char *stored = contact_field (t, ANSWERS, "appointment_at");
+  g_assert_cmpint (g_ascii_strtoll (stored, NULL, 10), ==,
+                   json_object_get_int_member (second, "at-ms"));
+  /* one day ahead holds at most one day's three */
+  g_autofree char *one = call_ok (t, "campaign.slots", "id=spring", "days=1", NULL);
+  g_autoptr (JsonObject) o1 = occ_test_parse_object (one);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o1, "slots")), <=, 3);
+  /* both slots are gone from the free list */
+  g_autofree char *again = call_ok (t, "campaign.slots", "id=spring", "days=3", NULL);
+  g_assert_null (strstr (again, json_object_get_string_member (first, "at")));
+  g_assert_null (strstr (again, json_object_get_string_member (second, "at")));
+}
+
 /* progressive, and predictive (which dials as progressive does until
  * it has measured: one agent, one call at a time) */
 static void
@@ -289,9 +337,15 @@ test_campaign_dials (gconstpointer mode)
   Site t = { 0 };
   /* the agent answers one call and hangs up a second later */
   g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas-hangs-up");
-  campaign_new (&t, "spring", mode,
-                ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\n"
-                       "script=Offer the spring plan\n");
+  /* the predictive one books visits: an appointment campaign */
+  gboolean appointment = strcmp (mode, "predictive") == 0;
+  g_autofree char *settings = g_strconcat (
+      ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\nscript=Offer the spring plan\n",
+      appointment ? "type=appointment\nslots=09:00-12:00\nslot-days=mon-sun\nslot-length=60\n"
+                    "slot-horizon=3\n"
+                  : "",
+      NULL);
+  campaign_new (&t, "spring", mode, settings);
   g_autofree char *go = call_ok (&t, "campaign.start", "id=spring", NULL);
   g_assert_nonnull (strstr (go, "\"running\""));
 
@@ -315,9 +369,15 @@ test_campaign_dials (gconstpointer mode)
   /* and a desktop that asks later gets the same record */
   g_autofree char *asked = call_ok (&t, "campaign.contact", contact, "campaign=spring", NULL);
   g_assert_nonnull (strstr (asked, "\"Answers\""));
-  g_autofree char *disp = call_ok (&t, "campaign.disposition", contact, "disposition=sale", NULL);
+  if (appointment)
+    book_visit (&t, contact);
+  else
+    {
+      g_autofree char *disp
+          = call_ok (&t, "campaign.disposition", contact, "disposition=sale", NULL);
+      CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "sale", 5000));
+    }
   CHECK (&t, row_until (&t, ANSWERS, "state", "done", 5000));
-  CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "sale", 5000));
 
   /* busy: waits for its retry, an hour later by its rule */
   CHECK (&t, row_until (&t, BUSY, "last_outcome", "busy", 20000));
@@ -354,7 +414,7 @@ test_campaign_dials (gconstpointer mode)
   g_autofree char *ev = occ_test_sip_site_events (&t.s);
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
   g_assert_nonnull (strstr (ev, "\"interaction.disposition\""));
-  g_assert_nonnull (strstr (ev, "\"sale\""));
+  g_assert_nonnull (strstr (ev, appointment ? "\"appointment\"" : "\"sale\""));
   g_assert_nonnull (strstr (ev, "\"campaign.state\""));
   g_autofree char *status = call_ok (&t, "campaign.status", "id=spring", NULL);
   g_assert_nonnull (strstr (status, "\"stopped\""));
@@ -836,6 +896,11 @@ test_bad_requests (void)
     { "campaign.disposition", { "contact=x", "disposition=call-back" }, "at:" },
     { "campaign.preview-result", { "contact=x" }, "dial" },
     { "campaign.set", { "id=later", "callbacks=no queue" }, "callbacks" },
+    { "campaign.set", { "id=later", "type=appointment" }, "slots" },
+    { "campaign.set", { "id=later", "slots=09:00-12:00" }, "type=appointment" },
+    { "campaign.slots", { "id=later" }, "not an appointment campaign" },
+    { "campaign.slots", { "id=later", "days=0" }, "days: a whole number" },
+    { "campaign.slots", { "id=later", "from=tomorrow" }, "from: ISO 8601" },
     { "campaign.contact", { "contact=nope" }, "no contact nope" },
     { "campaign.contact", { "contact=callback:nope" }, "no call-back task nope" },
     { "campaign.pause", { "id=later" }, "not running" },
