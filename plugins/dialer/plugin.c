@@ -230,7 +230,8 @@ cmd_list (OccControlCall *call, GVariant *args, gpointer data)
               NULL);
 }
 
-/* campaign.status: the campaign and its contacts per state. */
+/* campaign.status: the campaign, its contacts per state, the call-back
+ * tasks its runs dialed (or hold) per state, and its booked visits. */
 static GVariant *
 status_shape (GPtrArray *results, gpointer data)
 {
@@ -251,6 +252,15 @@ status_shape (GPtrArray *results, gpointer data)
     }
   g_variant_dict_insert_value (&d, "contacts", g_variant_dict_end (&per));
   g_variant_dict_insert (&d, "contacts-total", "x", total);
+  OccStoreResult *tasks = results->pdata[2];
+  GVariantDict cb;
+  g_variant_dict_init (&cb, NULL);
+  for (guint i = 0; i < occ_store_result_get_n_rows (tasks); i++)
+    g_variant_dict_insert (&cb, occ_store_result_get_string (tasks, i, 0), "x",
+                           occ_store_result_get_int (tasks, i, 1));
+  g_variant_dict_insert_value (&d, "callbacks", g_variant_dict_end (&cb));
+  g_variant_dict_insert (&d, "appointments", "x",
+                         occ_store_result_get_int (results->pdata[3], 0, 0));
   return g_variant_dict_end (&d);
 }
 
@@ -269,8 +279,13 @@ cmd_status (OccControlCall *call, GVariant *args, gpointer data)
             g_variant_new ("(s)", id) },
           { "SELECT state, count(*) FROM contact WHERE campaign_id = $1 GROUP BY state "
             "ORDER BY state",
+            g_variant_new ("(s)", id) },
+          { "SELECT state, count(*) FROM callback WHERE campaign_id = $1 GROUP BY state "
+            "ORDER BY state",
+            g_variant_new ("(s)", id) },
+          { "SELECT count(*) FROM contact WHERE campaign_id = $1 AND appointment_at IS NOT NULL",
             g_variant_new ("(s)", id) } };
-  dialer_ask (data, call, "reading the campaign", sts, 2, OCC_STORE_FLAGS_NONE, status_shape,
+  dialer_ask (data, call, "reading the campaign", sts, 4, OCC_STORE_FLAGS_NONE, status_shape,
               g_strdup (id), g_free);
 }
 

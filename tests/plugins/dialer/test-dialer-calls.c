@@ -324,6 +324,8 @@ book_visit (Site *t, const char *contact)
   g_autofree char *one = call_ok (t, "campaign.slots", "id=spring", "days=1", NULL);
   g_autoptr (JsonObject) o1 = occ_test_parse_object (one);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o1, "slots")), <=, 3);
+  g_autofree char *status = call_ok (t, "campaign.status", "id=spring", NULL);
+  g_assert_nonnull (strstr (status, "\"appointments\":2"));
   /* both slots are gone from the free list */
   g_autofree char *again = call_ok (t, "campaign.slots", "id=spring", "days=3", NULL);
   g_assert_null (strstr (again, json_object_get_string_member (first, "at")));
@@ -862,6 +864,8 @@ test_callback_tasks (void)
   /* stopped: what is not done waits again for an agent or another run */
   g_autofree char *stop = call_ok (&t, "campaign.stop", "id=back", NULL);
   CHECK (&t, task_until (&t, earlier, "state", "pending", 5000));
+  g_autofree char *status = call_ok (&t, "campaign.status", "id=back", NULL);
+  g_assert_nonnull (strstr (status, "\"callbacks\":{\"done\":1}"));
   g_autofree char *freed = task_field (&t, earlier, "campaign_id");
   g_assert_cmpstr (freed, ==, "");
   g_autofree char *kept = task_field (&t, later, "state");
