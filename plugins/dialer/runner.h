@@ -35,9 +35,10 @@ Runner *runner_new (Dialer *d, const char *campaign, const char *caller_id, Camp
 void runner_free (Runner *r);
 
 /* A contact from the store: @phones its JSON array of E.164 numbers,
- * @next_at_ms a retry or call-back time (0: due now). */
+ * @next_at_ms a retry or call-back time (0: due now), @attempts the calls
+ * earlier runs made (max-attempts holds across runs). */
 void runner_add_contact (Runner *r, const char *id, const char *phones, gint priority,
-                         gint64 next_at_ms);
+                         gint64 next_at_ms, guint attempts);
 void runner_add_dnc (Runner *r, const char *number);
 void runner_go (Runner *r);
 void runner_set_paused (Runner *r, gboolean paused);
@@ -60,3 +61,21 @@ gboolean runner_disposition (Runner *r, const char *contact, DialerDisposition d
                              gint64 callback_at, const char *name, GError **error);
 /* The engine's compliance report and the run's state (floating a{sv}). */
 GVariant *runner_report (Runner *r);
+
+/* --- the books (books.c; the runner's side at the end of runner.c) --- */
+
+#define BOOKS_EVERY_S 60
+
+/* Continues the books @text (campaign.books; NULL: none yet) in @r's
+ * engine, before its first call: "continued", or "new" when there were
+ * none or they could not be read (logged, naming the campaign). */
+const char *runner_restore_books (Runner *r, const char *text);
+/* Writes @text (taken) to campaign.books of @campaign, asynchronously;
+ * a failure is logged. */
+void dialer_books_write (Dialer *d, const char *campaign, char *text);
+/* The report @rep of @campaign in @state as the control API gives it
+ * (floating a{sv}). */
+GVariant *dialer_report_variant (const char *campaign, const char *state, const DialerReport *rep);
+/* campaign.report of a campaign that is not running: its stored books
+ * (zeros for one never run), answered to @call. */
+void dialer_books_report_stored (Dialer *d, OccControlCall *call, const char *id);
