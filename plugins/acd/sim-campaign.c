@@ -344,7 +344,7 @@ replicate (const Campaign *c, const DialerSettings *settings, const OccDialerPac
       g_autofree char *id = g_strdup_printf ("s%u", i);
       g_autofree char *number = g_strdup_printf ("+2250%09u", 700000000 + i);
       const char *const numbers[] = { number, NULL };
-      DialerContactSpec spec = { id, numbers, 0, 0 };
+      DialerContactSpec spec = { id, numbers, 0, 0, 0 };
       dialer_engine_add_contact (run.e, &spec, run.now, NULL);
     }
   for (guint i = 0; i < c->agents; i++)

@@ -220,7 +220,7 @@ dialer_engine_preview_result (DialerEngine *e, const char *id, gboolean dial_it,
     {
       engine_agent_set (e, a, OCC_DIALER_AGENT_FREE, now);
       if (number < 0)
-        engine_make_done (c, "no-number");
+        engine_pass_over (e, c);
       return FALSE;
     }
   return TRUE;

@@ -16,12 +16,14 @@ typedef struct {
   char **numbers;
   guint n_numbers;
   guint32 bad; /* numbers found wrong or on the do-not-call list */
+  guint32 dnc; /* those on the do-not-call list */
   guint next_number;
   gint priority;
   guint64 seq;
   gint64 callback_at; /* > 0: a call-back, served first at that time */
   gint64 next_at;
   guint attempts, callbacks;
+  guint earlier; /* attempts made by earlier runs */
   guint retries[OCC_DIALER_N_OUTCOMES];
   DialerContactState state;
   OccDialerOutcome last;
@@ -69,6 +71,8 @@ struct _DialerEngine {
   gpointer dnc_data;
   DialerComplainFunc complain;
   gpointer complain_data;
+  DialerContactFunc passed_over;
+  gpointer passed_over_data;
   GArray *actions;
   gboolean paused;
   guint dialing, ringing, waiting_calls;
@@ -82,6 +86,9 @@ void engine_complain (DialerEngine *e, const char *fmt, ...) G_GNUC_PRINTF (2, 3
 void engine_make_due (DialerEngine *e, Contact *c);
 void engine_make_waiting (DialerEngine *e, Contact *c, gint64 at);
 void engine_make_done (Contact *c, const char *why);
+/* @c has no number left to dial: done ("do-not-call" when every number
+ * is on a do-not-call list, else "no-number"); the caller is told. */
+void engine_pass_over (DialerEngine *e, Contact *c);
 /* Sets @a's state (a free agent ends its handle time). */
 void engine_agent_set (DialerEngine *e, Agent *a, OccDialerAgentState state, gint64 now);
 /* Queues an action for the next tick. */

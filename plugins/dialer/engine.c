@@ -82,6 +82,21 @@ engine_make_done (Contact *c, const char *why)
   c->done_why = why;
 }
 
+static void
+passed_over (DialerEngine *e, Contact *c)
+{
+  if (e->passed_over)
+    e->passed_over (c->id, e->passed_over_data);
+}
+
+void
+engine_pass_over (DialerEngine *e, Contact *c)
+{
+  guint32 all = c->n_numbers == 32 ? G_MAXUINT32 : (1u << c->n_numbers) - 1;
+  engine_make_done (c, (c->dnc & all) == all ? "do-not-call" : "no-number");
+  passed_over (e, c);
+}
+
 /* --- life ---------------------------------------------------------------------------------- */
 
 static void
@@ -177,6 +192,13 @@ dialer_engine_set_complain (DialerEngine *e, DialerComplainFunc func, gpointer d
 }
 
 void
+dialer_engine_set_passed_over (DialerEngine *e, DialerContactFunc func, gpointer data)
+{
+  e->passed_over = func;
+  e->passed_over_data = data;
+}
+
+void
 dialer_engine_set_paused (DialerEngine *e, gboolean paused)
 {
   e->paused = paused;
@@ -207,10 +229,19 @@ dialer_engine_add_contact (DialerEngine *e, const DialerContactSpec *spec, gint6
   c->priority = spec->priority;
   c->seq = e->next_seq++;
   c->callback_at = spec->callback_at;
+  c->attempts = c->earlier = spec->attempts;
   c->last = OCC_DIALER_N_OUTCOMES;
   c->disposition = -1;
   g_hash_table_insert (e->contacts, c->id, c);
-  if (c->callback_at > now)
+  /* a call-back is owed its call, whatever was made before */
+  if (c->callback_at > 0 && c->attempts >= e->s.max_attempts)
+    c->callbacks = c->attempts - e->s.max_attempts + 1;
+  if (c->attempts >= e->s.max_attempts + c->callbacks)
+    {
+      engine_make_done (c, "attempts");
+      passed_over (e, c);
+    }
+  else if (c->callback_at > now)
     engine_make_waiting (e, c, c->callback_at);
   else
     engine_make_due (e, c);
@@ -311,6 +342,7 @@ engine_pick_number (DialerEngine *e, Contact *c, gboolean reserved, gint64 now, 
       if (is_dnc (e, c->numbers[k]))
         {
           c->bad |= 1u << k;
+          c->dnc |= 1u << k;
           continue;
         }
       gint64 until = guard_end (e, c->numbers[k]);
@@ -341,9 +373,12 @@ take_next (DialerEngine *e, gboolean reserved, gint64 now, int *number)
           return c;
         }
       if (retry_at)
-        engine_make_waiting (e, c, retry_at);
+        {
+          engine_make_waiting (e, c, retry_at);
+          passed_over (e, c);
+        }
       else
-        engine_make_done (c, "no-number");
+        engine_pass_over (e, c);
     }
   return NULL;
 }
@@ -537,6 +572,57 @@ dialer_engine_report (DialerEngine *e, DialerReport *out)
   dialer_figures_report (&e->fig, out);
 }
 
+/* --- the books across runs ------------------------------------------------------------ */
+
+char *
+dialer_engine_books_save (DialerEngine *e, gint64 now)
+{
+  g_return_val_if_fail (e, NULL);
+  return dialer_figures_save (&e->fig, now, now - e->s.abandon_window_s * G_USEC_PER_SEC,
+                              e->dialing + e->ringing, e->waiting_calls);
+}
+
+gboolean
+dialer_engine_books_restore (DialerEngine *e, const char *text, gint64 now, GError **error)
+{
+  g_return_val_if_fail (e, FALSE);
+  if (!dialer_figures_empty (&e->fig))
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_STATE,
+                   "campaign %s: books are restored before the first call", e->s.name);
+      return FALSE;
+    }
+  DialerFigures f;
+  dialer_figures_init (&f);
+  if (!dialer_figures_load (&f, text, now - e->s.abandon_window_s * G_USEC_PER_SEC, NULL, error))
+    {
+      dialer_figures_clear (&f);
+      return FALSE;
+    }
+  dialer_figures_clear (&e->fig);
+  e->fig = f;
+  return TRUE;
+}
+
+guint64
+dialer_engine_books_changes (DialerEngine *e)
+{
+  return dialer_figures_changes (&e->fig);
+}
+
+gboolean
+dialer_books_report (const char *text, DialerReport *out, gint64 *saved_at, GError **error)
+{
+  DialerFigures f;
+  dialer_figures_init (&f);
+  /* (the rolling window's times are the pacing's, not the report's) */
+  gboolean ok = dialer_figures_load (&f, text, G_MAXINT64, saved_at, error);
+  if (ok)
+    dialer_figures_report (&f, out);
+  dialer_figures_clear (&f);
+  return ok;
+}
+
 static gboolean
 audit_fail (GError **error, const char *what)
 {
@@ -574,7 +660,7 @@ dialer_engine_audit (DialerEngine *e, GError **error)
       if ((c->state == DIALER_CONTACT_DUE || c->state == DIALER_CONTACT_WAITING)
           != (c->iter != NULL))
         return audit_fail (error, "a contact listed in the wrong set");
-      if (c->attempts > e->s.max_attempts + c->callbacks)
+      if (c->attempts > c->earlier && c->attempts > e->s.max_attempts + c->callbacks)
         return audit_fail (error, "a contact dialed more than max-attempts");
       if ((c->state == DIALER_CONTACT_PREVIEWING) != (c->agent != NULL))
         return audit_fail (error, "a preview without its agent");
@@ -583,9 +669,11 @@ dialer_engine_audit (DialerEngine *e, GError **error)
       || waiting != (guint) g_sequence_get_length (e->waiting)
       || calling != st[CALL_DIALING] + st[CALL_RINGING] + st[CALL_WAITING])
     return audit_fail (error, "contact states differ from the sets and calls");
-  if (e->fig.answers != e->fig.connected + e->fig.abandons + e->waiting_calls)
+  if (e->fig.answers
+      != e->fig.connected + e->fig.abandons + e->waiting_calls + e->fig.unsettled_answers)
     return audit_fail (error, "answers are not connected + abandoned + waiting");
-  if (e->fig.dials != e->fig.finished + st[CALL_DIALING] + st[CALL_RINGING])
+  if (e->fig.dials
+      != e->fig.finished + st[CALL_DIALING] + st[CALL_RINGING] + e->fig.unsettled_dials)
     return audit_fail (error, "dials are not outcomes + calls in progress");
   if (e->fig.calls_outside_window || e->fig.dnc_hits || e->fig.guard_breaches)
     return audit_fail (error, "a compliance counter is not 0");

@@ -90,6 +90,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DialerEngine, dialer_engine_free)
 
 void dialer_engine_set_dnc (DialerEngine *e, DialerDncFunc func, gpointer data);
 void dialer_engine_set_complain (DialerEngine *e, DialerComplainFunc func, gpointer data);
+/* A contact changed state with no action that names it: passed over (no
+ * number left to dial: done, "do-not-call" when every number is on a
+ * do-not-call list; its attempts used up by earlier runs: done,
+ * "attempts") or parked until a guarded number frees up. For the caller's
+ * records. */
+typedef void (*DialerContactFunc) (const char *contact, gpointer data);
+void dialer_engine_set_passed_over (DialerEngine *e, DialerContactFunc func, gpointer data);
 /* A paused campaign starts no call and offers no preview; calls in
  * progress go on. */
 void dialer_engine_set_paused (DialerEngine *e, gboolean paused);
@@ -99,9 +106,12 @@ typedef struct {
   const char *const *numbers; /* E.164, tried in turn; at least one */
   gint priority;              /* higher first */
   gint64 callback_at;         /* > 0: a call-back due then (served before the others) */
+  guint attempts;             /* calls already made to it (by earlier runs: max-attempts holds) */
 } DialerContactSpec;
 
-/* Adds a contact; its original order is the order of these calls. */
+/* Adds a contact; its original order is the order of these calls. One
+ * whose earlier attempts already reach max-attempts is done at once
+ * ("attempts"), unless it is a call-back: that call is owed. */
 gboolean dialer_engine_add_contact (DialerEngine *e, const DialerContactSpec *spec, gint64 now,
                                     GError **error);
 
@@ -181,7 +191,7 @@ typedef struct {
   gint64 next_at;
   OccDialerOutcome last_outcome; /* OCC_DIALER_N_OUTCOMES: none yet */
   gint disposition;              /* -1: none */
-  const char *done_why;          /* DONE: answered, attempts, no-number, retries… */
+  const char *done_why;          /* DONE: answered, attempts, no-number, do-not-call, retries… */
 } DialerContactInfo;
 
 gboolean dialer_engine_contact (DialerEngine *e, const char *id, DialerContactInfo *out);
@@ -208,6 +218,34 @@ typedef struct {
 
 void dialer_engine_report (DialerEngine *e, DialerReport *out);
 void dialer_report_clear (DialerReport *r);
+
+/* --- the books across runs --- */
+
+/* The engine's books as text (transfer full), to be kept while the
+ * campaign is stopped: every count, outcome, statistic, the fixed 24-hour
+ * and 30-day windows with their origin, and the live answers and abandons
+ * still inside the rolling abandon-window at @now (older ones are left
+ * out). Base64 of a little-endian serialised GVariant that carries a
+ * format tag and version; answer and abandon times are delta-coded
+ * varints (100,000 times take about 0.5 MB). Calls in progress are kept as
+ * dials and answers whose outcome the books will not learn. */
+char *dialer_engine_books_save (DialerEngine *e, gint64 now);
+/* Continues the books @text saved by dialer_engine_books_save(): call it
+ * before any call or preview result (contacts and agents may be added
+ * first). Later answers land in the same fixed windows (same origin) and
+ * the pacing's rolling window counts the restored times still inside it at
+ * @now. FALSE with @error (DIALER_ERROR_INVALID) for a text that is not
+ * books of this version or not consistent; the books are then left as
+ * they were. */
+gboolean dialer_engine_books_restore (DialerEngine *e, const char *text, gint64 now,
+                                      GError **error);
+/* Grows whenever the books change: save them again when it moved. */
+guint64 dialer_engine_books_changes (DialerEngine *e);
+/* The report of books @text without an engine (a stopped campaign), and
+ * when they were saved (µs since the epoch; may be NULL). FALSE with
+ * @error as dialer_engine_books_restore(). */
+gboolean dialer_books_report (const char *text, DialerReport *out, gint64 *saved_at,
+                              GError **error);
 
 /* Checks the engine's books (counts against the records, states against
  * each other); FALSE with @error naming the first inconsistency. */

@@ -51,7 +51,8 @@ dialer_figures_start (DialerFigures *f, gint64 now)
 static DialerWindowFigures *
 window_at (DialerFigures *f, GArray *windows, gint64 len, gint64 now)
 {
-  guint i = (guint) ((now - f->origin) / len);
+  /* (a clock stepped back before the origin counts in the first window) */
+  guint i = now <= f->origin ? 0 : (guint) ((now - f->origin) / len);
   while (windows->len <= i)
     {
       DialerWindowFigures w = { .start = f->origin + (gint64) windows->len * len };
@@ -153,9 +154,303 @@ dialer_figures_report (const DialerFigures *f, DialerReport *out)
   memcpy (out->outcomes, f->outcomes, sizeof out->outcomes);
 }
 
+guint64
+dialer_figures_changes (const DialerFigures *f)
+{
+  /* every change of the books moves at least one of these counters */
+  return (f->origin >= 0) + f->dials + f->finished + f->outcomes[OCC_DIALER_ABANDONED]
+         + f->outcomes[OCC_DIALER_SKIPPED] + f->connected + f->info_messages + f->talk.n
+         + f->handle.n + f->unsettled_dials + f->unsettled_answers;
+}
+
+gboolean
+dialer_figures_empty (const DialerFigures *f)
+{
+  return dialer_figures_changes (f) == (f->origin >= 0) && f->answers == 0;
+}
+
 void
 dialer_report_clear (DialerReport *r)
 {
   g_clear_pointer (&r->day_windows, g_array_unref);
   g_clear_pointer (&r->month_windows, g_array_unref);
+}
+
+/* --- the books as text ------------------------------------------------------------------ */
+
+#define BOOKS_TAG "omnicc-dialer-books"
+#define BOOKS_VERSION 1
+/* origin and saved-at (µs); dials, finished, answers, abandons, connected, unsettled dials
+ * and answers; one count per outcome; calls outside the window, DNC hits, guard breaches,
+ * information messages; their delays' sum and max (s); talk and handle (µs); the five
+ * statistics (n, mean, m2); the answer and abandon times in the rolling window (zigzag
+ * varints of the deltas); the days' and months' (answers, abandons) from the origin */
+#define BOOKS_V1 "(xxttttttt@atttttddtt@a(tdd)@ay@ay@a(tt)@a(tt))"
+#define BOOKS_V1_TYPE "(xxtttttttatttttddtta(tdd)ayaya(tt)a(tt))" /* BOOKS_V1 without @ */
+#define N_STATS 5
+
+static DialerStat *
+stat_at (DialerFigures *f, guint i)
+{
+  DialerStat *all[N_STATS]
+      = { &f->answer_delay, &f->ring_time, &f->other_delay, &f->talk, &f->handle };
+  return all[i];
+}
+
+static void
+put_varint (GByteArray *b, guint64 v)
+{
+  for (; v >= 0x80; v >>= 7)
+    {
+      guint8 c = (guint8) (v | 0x80);
+      g_byte_array_append (b, &c, 1);
+    }
+  guint8 c = (guint8) v;
+  g_byte_array_append (b, &c, 1);
+}
+
+/* The times after @since, as varints of the zigzag-coded differences
+ * (a clock stepped back gives a negative one). */
+static GVariant *
+times_save (const GArray *times, gint64 since)
+{
+  GByteArray *b = g_byte_array_new ();
+  guint64 prev = 0;
+  for (guint i = 0; i < times->len; i++)
+    {
+      guint64 t = (guint64) g_array_index (times, gint64, i);
+      if ((gint64) t <= since)
+        continue;
+      guint64 d = t - prev;
+      put_varint (b, (d << 1) ^ (0 - (d >> 63)));
+      prev = t;
+    }
+  g_autoptr (GBytes) bytes = g_byte_array_free_to_bytes (b);
+  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+static GVariant *
+windows_save (const GArray *windows)
+{
+  GVariantBuilder b;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(tt)"));
+  for (guint i = 0; i < windows->len; i++)
+    {
+      const DialerWindowFigures *w = &g_array_index (windows, DialerWindowFigures, i);
+      g_variant_builder_add (&b, "(tt)", w->answers, w->abandons);
+    }
+  return g_variant_builder_end (&b);
+}
+
+/* The latest time the books speak of: saved-at is never before it. */
+static gint64
+books_time (const DialerFigures *f, gint64 now)
+{
+  gint64 at = MAX (now, f->origin);
+  if (f->days->len)
+    at = MAX (at, g_array_index (f->days, DialerWindowFigures, f->days->len - 1).start);
+  if (f->months->len)
+    at = MAX (at, g_array_index (f->months, DialerWindowFigures, f->months->len - 1).start);
+  return at;
+}
+
+char *
+dialer_figures_save (DialerFigures *f, gint64 now, gint64 since, guint64 dials, guint64 answers)
+{
+  GVariantBuilder stats;
+  g_variant_builder_init (&stats, G_VARIANT_TYPE ("a(tdd)"));
+  for (guint i = 0; i < N_STATS; i++)
+    g_variant_builder_add (&stats, "(tdd)", stat_at (f, i)->n, stat_at (f, i)->mean,
+                           stat_at (f, i)->m2);
+  GVariant *payload = g_variant_new (
+      BOOKS_V1, f->origin, books_time (f, now), f->dials, f->finished, f->answers, f->abandons,
+      f->connected, f->unsettled_dials + dials, f->unsettled_answers + answers,
+      g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, f->outcomes, OCC_DIALER_N_OUTCOMES,
+                                 sizeof (guint64)),
+      f->calls_outside_window, f->dnc_hits, f->guard_breaches, f->info_messages, f->info_delay_sum,
+      f->info_delay_max, f->talk_us, f->handle_us, g_variant_builder_end (&stats),
+      times_save (f->answer_times, since), times_save (f->abandon_times, since),
+      windows_save (f->days), windows_save (f->months));
+  g_autoptr (GVariant) books
+      = g_variant_ref_sink (g_variant_new ("(suv)", BOOKS_TAG, BOOKS_VERSION, payload));
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *le = g_variant_byteswap (books);
+      g_variant_unref (books);
+      books = le;
+    }
+  return g_base64_encode (g_variant_get_data (books), g_variant_get_size (books));
+}
+
+static gboolean
+add_to (guint64 *sum, guint64 x)
+{
+  return g_uint64_checked_add (sum, *sum, x);
+}
+
+/* Reads the varint-coded times of @v into @out (those after @since);
+ * FALSE when one is cut short or there are more than @most. */
+static gboolean
+times_load (GVariant *v, GArray *out, gint64 since, guint64 most)
+{
+  gsize len;
+  const guint8 *p = g_variant_get_fixed_array (v, &len, 1);
+  const guint8 *end = p + len;
+  guint64 prev = 0, n = 0;
+  while (p < end)
+    {
+      guint64 zz = 0;
+      for (guint shift = 0;; shift += 7)
+        {
+          if (p == end || shift > 63)
+            return FALSE;
+          guint8 c = *p++;
+          zz |= (guint64) (c & 0x7f) << shift;
+          if (!(c & 0x80))
+            break;
+        }
+      prev += (zz >> 1) ^ (0 - (zz & 1));
+      if (++n > most)
+        return FALSE;
+      gint64 t = (gint64) prev;
+      if (t > since)
+        g_array_append_val (out, t);
+    }
+  return TRUE;
+}
+
+/* The fixed windows of @v (each @len µs from @origin), no more than the
+ * books' time @at allows, adding up to @answers and @abandons. */
+static gboolean
+windows_load (GArray *out, GVariant *v, gint64 len, gint64 origin, gint64 at, guint64 answers,
+              guint64 abandons)
+{
+  gsize n = g_variant_n_children (v);
+  if (n > 0 && (origin < 0 || n > (guint64) ((at - origin) / len) + 1))
+    return FALSE;
+  guint64 a = 0, b = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      DialerWindowFigures w = { .start = origin + (gint64) i * len };
+      g_variant_get_child (v, i, "(tt)", &w.answers, &w.abandons);
+      if (!add_to (&a, w.answers) || !add_to (&b, w.abandons))
+        return FALSE;
+      g_array_append_val (out, w);
+    }
+  return a == answers && b == abandons;
+}
+
+static gboolean
+finite_positive (double x)
+{
+  return isfinite (x) && x >= 0;
+}
+
+/* Fills @f from the payload @v; NULL, or what does not add up. */
+static const char *
+figures_from (DialerFigures *f, GVariant *v, gint64 since, gint64 *saved_at)
+{
+  gint64 origin, at;
+  g_autoptr (GVariant) outcomes = NULL, stats = NULL, answers = NULL, abandons = NULL;
+  g_autoptr (GVariant) days = NULL, months = NULL;
+  g_variant_get (v, BOOKS_V1, &origin, &at, &f->dials, &f->finished, &f->answers, &f->abandons,
+                 &f->connected, &f->unsettled_dials, &f->unsettled_answers, &outcomes,
+                 &f->calls_outside_window, &f->dnc_hits, &f->guard_breaches, &f->info_messages,
+                 &f->info_delay_sum, &f->info_delay_max, &f->talk_us, &f->handle_us, &stats,
+                 &answers, &abandons, &days, &months);
+  if (origin < -1 || at < 0 || origin > at)
+    return "its origin is not a time before they were saved";
+  f->origin = origin;
+  *saved_at = at;
+  gsize n;
+  const guint64 *o = g_variant_get_fixed_array (outcomes, &n, sizeof (guint64));
+  if (n != OCC_DIALER_N_OUTCOMES)
+    return "not one count per outcome";
+  memcpy (f->outcomes, o, sizeof f->outcomes);
+  guint64 finished = 0, dials = f->finished, answers_sum = f->connected;
+  for (guint i = OCC_DIALER_ANSWERED; i <= OCC_DIALER_FAILED; i++)
+    if (!add_to (&finished, o[i]))
+      return "the outcomes overflow";
+  if (finished != f->finished || o[OCC_DIALER_ANSWERED] != f->answers
+      || o[OCC_DIALER_ABANDONED] != f->abandons)
+    return "the outcomes differ from the counts";
+  if (!add_to (&dials, f->unsettled_dials) || dials != f->dials)
+    return "the dials are not the outcomes and the unsettled calls";
+  if (!add_to (&answers_sum, f->abandons) || !add_to (&answers_sum, f->unsettled_answers)
+      || answers_sum != f->answers)
+    return "the answers are not the connected, abandoned and unsettled calls";
+  if (!finite_positive (f->info_delay_sum) || !finite_positive (f->info_delay_max))
+    return "an information-message delay is not a duration";
+  if (g_variant_n_children (stats) != N_STATS)
+    return "not five statistics";
+  for (guint i = 0; i < N_STATS; i++)
+    {
+      DialerStat *s = stat_at (f, i);
+      g_variant_get_child (stats, i, "(tdd)", &s->n, &s->mean, &s->m2);
+      if (!isfinite (s->mean) || !finite_positive (s->m2))
+        return "a statistic is not a number";
+    }
+  if (!windows_load (f->days, days, DAY_US, origin, at, f->answers, f->abandons)
+      || !windows_load (f->months, months, 30 * DAY_US, origin, at, f->answers, f->abandons))
+    return "the 24-hour or 30-day windows do not add up to the counts";
+  if (!times_load (answers, f->answer_times, since, f->answers)
+      || !times_load (abandons, f->abandon_times, since, f->abandons))
+    return "the answer or abandon times are cut short or too many";
+  return NULL;
+}
+
+static gboolean
+not_books (GError **error, const char *why)
+{
+  g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID, "not the dialer's books: %s", why);
+  return FALSE;
+}
+
+gboolean
+dialer_figures_load (DialerFigures *f, const char *text, gint64 since, gint64 *saved_at,
+                     GError **error)
+{
+  gsize n = text ? strlen (text) : 0;
+  if (n == 0 || n % 4 != 0
+      || strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n)
+    return not_books (error, "not base64 text");
+  gsize len;
+  guchar *raw = g_base64_decode (text, &len);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (raw, len);
+  g_autoptr (GVariant) books
+      = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("(suv)"), bytes, FALSE));
+  if (!g_variant_is_normal_form (books))
+    return not_books (error, "corrupt or cut short (not a serialised (suv))");
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *native = g_variant_byteswap (books);
+      g_variant_unref (books);
+      books = native;
+    }
+  const char *tag;
+  guint32 version;
+  g_autoptr (GVariant) payload = NULL;
+  g_variant_get (books, "(&suv)", &tag, &version, &payload);
+  if (strcmp (tag, BOOKS_TAG) != 0)
+    return not_books (error, "no “" BOOKS_TAG "” tag");
+  if (version != BOOKS_VERSION)
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                   "dialer books of version %u: this dialer reads version %d", version,
+                   BOOKS_VERSION);
+      return FALSE;
+    }
+  if (!g_variant_is_of_type (payload, G_VARIANT_TYPE (BOOKS_V1_TYPE)))
+    return not_books (error, "version 1 in another shape");
+  gint64 at = 0;
+  const char *why = figures_from (f, payload, since, &at);
+  if (why)
+    {
+      dialer_figures_clear (f);
+      dialer_figures_init (f);
+      return not_books (error, why);
+    }
+  if (saved_at)
+    *saved_at = at;
+  return TRUE;
 }

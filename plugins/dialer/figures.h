@@ -20,6 +20,9 @@ OccDialerStat dialer_stat_get (const DialerStat *s);
 typedef struct {
   gint64 origin; /* the first event's time; -1 before */
   guint64 dials, finished, answers, abandons, connected;
+  /* dials and answers in progress when restored books were saved: their
+   * outcome never reached these books */
+  guint64 unsettled_dials, unsettled_answers;
   guint64 outcomes[OCC_DIALER_N_OUTCOMES];
   guint64 calls_outside_window, dnc_hits, guard_breaches;
   guint64 info_messages;
@@ -40,5 +43,21 @@ void dialer_figures_abandon (DialerFigures *f, gint64 now);
 /* Fills the measured part of @ctx (its abandon_window must be set). */
 void dialer_figures_context (DialerFigures *f, gint64 now, OccDialerPacingContext *ctx);
 void dialer_figures_report (const DialerFigures *f, DialerReport *out);
+/* Grows whenever the books change (for "save if anything changed"). */
+guint64 dialer_figures_changes (const DialerFigures *f);
+/* No call, outcome nor duration counted yet (the origin may be set). */
+gboolean dialer_figures_empty (const DialerFigures *f);
+
+/* The books as text (see dialer_engine_books_save): the live answers and
+ * abandons after @since only; @dials and @answers in progress become
+ * unsettled (transfer full). */
+char *dialer_figures_save (DialerFigures *f, gint64 now, gint64 since, guint64 dials,
+                           guint64 answers);
+/* Reads books @text into @f (initialised and empty), keeping the live
+ * answer and abandon times after @since; FALSE with @error when it is not
+ * books of this version or they do not add up (@f is then cleared and
+ * initialised again). */
+gboolean dialer_figures_load (DialerFigures *f, const char *text, gint64 since, gint64 *saved_at,
+                              GError **error);
 
 G_END_DECLS

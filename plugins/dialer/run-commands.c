@@ -174,9 +174,11 @@ cmd_set (OccControlCall *call, GVariant *args, gpointer data)
 
 /* --- start, pause, stop ---------------------------------------------------------------- */
 
-/* The campaign's new state: store, bus, audit, answer. */
+/* The campaign's new state: store, bus, audit, answer (with @books, the
+ * start's "new" or "continued", when given). */
 static void
-announce (Dialer *d, OccControlCall *call, const char *id, const char *state, const char *action)
+announce_books (Dialer *d, OccControlCall *call, const char *id, const char *state,
+                const char *action, const char *books)
 {
   occ_store_execute1 (d->store, "UPDATE campaign SET state = $1, updated_at = $2 WHERE id = $3",
                       g_variant_new ("(sxs)", state, g_get_real_time () / 1000, id),
@@ -184,7 +186,19 @@ announce (Dialer *d, OccControlCall *call, const char *id, const char *state, co
   occ_bus_publish (occ_plugin_get_bus (d->plugin), d->plugin, EV_CAMPAIGN_STATE,
                    g_variant_new ("(ss)", id, state), NULL);
   dialer_audit (d, call, action, id, OCC_AUDIT_SUCCESS, NULL);
-  occ_control_call_return (call, g_variant_new_parsed ("{'id': <%s>, 'state': <%s>}", id, state));
+  GVariantDict answer;
+  g_variant_dict_init (&answer, NULL);
+  g_variant_dict_insert (&answer, "id", "s", id);
+  g_variant_dict_insert (&answer, "state", "s", state);
+  if (books)
+    g_variant_dict_insert (&answer, "books", "s", books);
+  occ_control_call_return (call, g_variant_dict_end (&answer));
+}
+
+static void
+announce (Dialer *d, OccControlCall *call, const char *id, const char *state, const char *action)
+{
+  announce_books (d, call, id, state, action, NULL);
 }
 
 static Runner *
@@ -229,7 +243,8 @@ start_runner (Dialer *d, const char *id, GPtrArray *results, GError **error)
         r, occ_store_result_get_string (contacts, i, 0),
         occ_store_result_get_string (contacts, i, 1),
         (gint) occ_store_result_get_int (contacts, i, 2),
-        occ_store_result_is_null (contacts, i, 3) ? 0 : occ_store_result_get_int (contacts, i, 3));
+        occ_store_result_is_null (contacts, i, 3) ? 0 : occ_store_result_get_int (contacts, i, 3),
+        (guint) CLAMP (occ_store_result_get_int (contacts, i, 4), 0, G_MAXUINT));
   return r;
 }
 
@@ -253,9 +268,12 @@ start_read (GPtrArray *results, const GError *error, gpointer data)
       occ_control_call_return_error (p->call, e);
       return pending_free (p);
     }
+  OccStoreResult *c = results->pdata[0];
+  const char *books = runner_restore_books (
+      r, occ_store_result_is_null (c, 0, 3) ? NULL : occ_store_result_get_string (c, 0, 3));
   g_hash_table_insert (d->runners, g_strdup (p->id), r);
   runner_go (r);
-  announce (d, p->call, p->id, "running", "campaign.start");
+  announce_books (d, p->call, p->id, "running", "campaign.start", books);
   pending_free (p);
 }
 
@@ -272,9 +290,10 @@ cmd_start (OccControlCall *call, GVariant *args, gpointer data)
   /* taken now: a second start while the store answers is refused */
   g_hash_table_insert (d->runners, g_strdup (id), NULL);
   OccStoreStatement sts[] = {
-    { "SELECT mode, caller_id, settings FROM campaign WHERE id = $1", g_variant_new ("(s)", id) },
-    { "SELECT id, phones, priority, next_attempt_at FROM contact WHERE campaign_id = $1 AND "
-      "state IN ('pending', 'calling', 'previewing') ORDER BY created_at, id",
+    { "SELECT mode, caller_id, settings, books FROM campaign WHERE id = $1",
+      g_variant_new ("(s)", id) },
+    { "SELECT id, phones, priority, next_attempt_at, attempts FROM contact WHERE "
+      "campaign_id = $1 AND state IN ('pending', 'calling', 'previewing') ORDER BY created_at, id",
       g_variant_new ("(s)", id) },
     { "SELECT number FROM dnc", NULL },
   };
@@ -330,12 +349,16 @@ cmd_stop (OccControlCall *call, GVariant *args, gpointer data)
   announce (d, call, id, "stopped", "campaign.stop");
 }
 
+/* running: the engine's books; not running: the stored ones (books.c) */
 static void
 cmd_report (OccControlCall *call, GVariant *args, gpointer data)
 {
-  Runner *r = running (data, call, args);
+  const char *id = campaign_arg (call, args);
+  Runner *r = id ? g_hash_table_lookup (((Dialer *) data)->runners, id) : NULL;
   if (r)
     occ_control_call_return (call, runner_report (r));
+  else if (id)
+    dialer_books_report_stored (data, call, id);
 }
 
 /* --- the agents' answers ------------------------------------------------------------------ */
@@ -696,7 +719,8 @@ static const Command commands[] = {
   { "campaign.pause", "Pause a campaign: no new calls (id)", "campaign.manage", cmd_pause },
   { "campaign.resume", "Resume a paused campaign (id)", "campaign.manage", cmd_resume },
   { "campaign.stop", "Stop a campaign (id)", "campaign.manage", cmd_stop },
-  { "campaign.report", "A running campaign's compliance report (id)", "campaign.read", cmd_report },
+  { "campaign.report", "A campaign's compliance report, running or from its stored books (id)",
+    "campaign.read", cmd_report },
   { "campaign.slots",
     "An appointment campaign's free visit slots (id, optional from=ISO, days=N, default 7)",
     "interaction.handle", cmd_slots },

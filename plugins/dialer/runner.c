@@ -207,7 +207,13 @@ struct _Runner {
   guint timer, flush;
   guint poll; /* the call-back tasks' look-up, every CALLBACK_POLL_S */
   gboolean in_tick, again, paused;
+  guint books_timer;   /* saves the books every BOOKS_EVERY_S if they changed */
+  guint64 books_saved; /* dialer_engine_books_changes() when last saved */
 };
+
+static void save_books (Runner *r, gboolean always);
+static gboolean books_tick (gpointer data);
+static void on_passed_over (const char *contact, gpointer data);
 
 static void
 run_call_free (RunCall *c)
@@ -308,6 +314,7 @@ flush_all (Runner *r, gboolean release)
       const char *outcome
           = info.disposition >= 0 && (guint) info.disposition < G_N_ELEMENTS (disposition_names)
                 ? disposition_names[info.disposition]
+            : g_strcmp0 (info.done_why, "do-not-call") == 0 ? "do-not-call"
             : info.last_outcome < OCC_DIALER_N_OUTCOMES ? dialer_outcome_name (info.last_outcome)
                                                         : NULL;
       if (g_str_has_prefix (key, DIALER_CALLBACK_PREFIX))
@@ -858,51 +865,14 @@ runner_disposition (Runner *r, const char *contact, DialerDisposition d, gint64 
   return TRUE;
 }
 
-static GVariant *
-windows (GArray *a)
-{
-  GVariantBuilder b;
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; a && i < a->len; i++)
-    {
-      const DialerWindowFigures *w = &g_array_index (a, DialerWindowFigures, i);
-      g_variant_builder_add_parsed (
-          &b, "{'start': <%x>, 'answers': <%t>, 'abandons': <%t>, 'rate': <%d>}", w->start,
-          w->answers, w->abandons, w->answers ? (double) w->abandons / (double) w->answers : 0.0);
-    }
-  return g_variant_builder_end (&b);
-}
-
 GVariant *
 runner_report (Runner *r)
 {
   DialerReport rep;
   dialer_engine_report (r->engine, &rep);
-  GVariantDict d;
-  g_variant_dict_init (&d, NULL);
-  g_variant_dict_insert (&d, "campaign", "s", r->campaign);
-  g_variant_dict_insert (&d, "state", "s", r->paused ? "paused" : "running");
-  g_variant_dict_insert (&d, "dials", "t", rep.dials);
-  g_variant_dict_insert (&d, "answers", "t", rep.answers);
-  g_variant_dict_insert (&d, "abandons", "t", rep.abandons);
-  g_variant_dict_insert (&d, "connected", "t", rep.connected);
-  GVariantDict o;
-  g_variant_dict_init (&o, NULL);
-  for (guint i = 0; i < OCC_DIALER_N_OUTCOMES; i++)
-    g_variant_dict_insert (&o, dialer_outcome_name (i), "t", rep.outcomes[i]);
-  g_variant_dict_insert_value (&d, "outcomes", g_variant_dict_end (&o));
-  g_variant_dict_insert (&d, "calls-outside-window", "t", rep.calls_outside_window);
-  g_variant_dict_insert (&d, "dnc-hits", "t", rep.dnc_hits);
-  g_variant_dict_insert (&d, "guard-breaches", "t", rep.guard_breaches);
-  g_variant_dict_insert (&d, "info-messages", "t", rep.info_messages);
-  g_variant_dict_insert (&d, "info-delay-max-s", "d", rep.info_delay_max_s);
-  g_variant_dict_insert (&d, "info-delay-mean-s", "d", rep.info_delay_mean_s);
-  g_variant_dict_insert (&d, "worst-day-rate", "d", rep.worst_day_rate);
-  g_variant_dict_insert (&d, "worst-month-rate", "d", rep.worst_month_rate);
-  g_variant_dict_insert_value (&d, "days", windows (rep.day_windows));
-  g_variant_dict_insert_value (&d, "months", windows (rep.month_windows));
+  GVariant *v = dialer_report_variant (r->campaign, r->paused ? "paused" : "running", &rep);
   dialer_report_clear (&rep);
-  return g_variant_dict_end (&d);
+  return v;
 }
 
 /* --- life ------------------------------------------------------------------------------------ */
@@ -941,11 +911,14 @@ runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSett
   r->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   dialer_engine_set_dnc (e, is_dnc, r);
   dialer_engine_set_complain (e, complain, r);
+  dialer_engine_set_passed_over (e, on_passed_over, r);
+  r->books_timer = g_timeout_add_seconds (BOOKS_EVERY_S, books_tick, r);
   return r;
 }
 
 void
-runner_add_contact (Runner *r, const char *id, const char *phones, gint priority, gint64 next_at_ms)
+runner_add_contact (Runner *r, const char *id, const char *phones, gint priority, gint64 next_at_ms,
+                    guint attempts)
 {
   /* ["+2250102030405","+33…"]: E.164 only, written by the import */
   g_auto (GStrv) parts = g_strsplit_set (phones ? phones : "", "[]\",", -1);
@@ -960,7 +933,8 @@ runner_add_contact (Runner *r, const char *id, const char *phones, gint priority
   DialerContactSpec spec = { .id = id,
                              .numbers = (const char *const *) numbers->pdata,
                              .priority = priority,
-                             .callback_at = next_at_ms * 1000 > now ? next_at_ms * 1000 : 0 };
+                             .callback_at = next_at_ms * 1000 > now ? next_at_ms * 1000 : 0,
+                             .attempts = attempts };
   g_autoptr (GError) e = NULL;
   if (!dialer_engine_add_contact (r->engine, &spec, now, &e))
     g_message ("campaign %s: contact %s left out: %s", r->campaign, id, e->message);
@@ -968,7 +942,7 @@ runner_add_contact (Runner *r, const char *id, const char *phones, gint priority
 
 void
 runner_add_callback (Runner *r, const char *task, const char *number, gint64 requested_ms,
-                     gint64 due_ms)
+                     gint64 due_ms, guint attempts)
 {
   g_autofree char *id = g_strconcat (DIALER_CALLBACK_PREFIX, task, NULL);
   if (runner_has_contact (r, id))
@@ -980,6 +954,7 @@ runner_add_callback (Runner *r, const char *task, const char *number, gint64 req
   DialerContactSpec spec
       = { .id = id,
           .numbers = numbers,
+          .attempts = attempts,
           .callback_at = due_ms * 1000 > now ? due_ms * 1000 : MAX (requested_ms * 1000, 1) };
   g_autoptr (GError) e = NULL;
   if (!dialer_engine_add_contact (r->engine, &spec, now, &e))
@@ -1019,7 +994,8 @@ on_tasks (GPtrArray *results, const GError *error, gpointer data)
       for (guint i = 0; i < occ_store_result_get_n_rows (rows); i++)
         runner_add_callback (
             r, occ_store_result_get_string (rows, i, 0), occ_store_result_get_string (rows, i, 1),
-            occ_store_result_get_int (rows, i, 2), occ_store_result_get_int (rows, i, 3));
+            occ_store_result_get_int (rows, i, 2), occ_store_result_get_int (rows, i, 3),
+            (guint) CLAMP (occ_store_result_get_int (rows, i, 4), 0, G_MAXUINT));
     }
   dialer_unref (p->d);
   g_free (p->campaign);
@@ -1040,7 +1016,8 @@ poll_tasks (gpointer data)
     { "UPDATE callback SET state = 'dialing', campaign_id = $1, updated_at = $2 WHERE queue_id = "
       "$3 AND state = 'pending'",
       g_variant_new ("(sxs)", r->campaign, now_ms, r->callbacks) },
-    { "SELECT id, number, requested_at, due_at FROM callback WHERE campaign_id = $1 AND state = "
+    { "SELECT id, number, requested_at, due_at, attempts FROM callback WHERE campaign_id = $1 AND "
+      "state = "
       "'dialing' ORDER BY requested_at, id",
       g_variant_new ("(s)", r->campaign) },
   };
@@ -1076,6 +1053,8 @@ runner_set_paused (Runner *r, gboolean paused)
 {
   r->paused = paused;
   dialer_engine_set_paused (r->engine, paused);
+  if (paused)
+    save_books (r, FALSE);
   schedule (r, TRUE);
 }
 
@@ -1100,13 +1079,15 @@ runner_free (Runner *r)
   g_hash_table_iter_init (&it, r->wrapups);
   while (g_hash_table_iter_next (&it, NULL, &v))
     g_source_remove (GPOINTER_TO_UINT (v));
-  /* the last contact states go to the store; the call-back tasks not
-   * done wait for another run or an agent */
+  /* the last contact states and the books go to the store; the
+   * call-back tasks not done wait for another run or an agent */
   if (r->flush)
     g_source_remove (r->flush);
   if (r->poll)
     g_source_remove (r->poll);
   flush_all (r, TRUE);
+  g_source_remove (r->books_timer);
+  save_books (r, TRUE);
   g_hash_table_unref (r->last);
   g_hash_table_unref (r->calls);
   g_hash_table_unref (r->agent_calls);
@@ -1125,4 +1106,47 @@ runner_free (Runner *r)
   dialer_slots_clear (&r->slots);
   dialer_unref (r->d);
   g_free (r);
+}
+
+/* --- the books ---------------------------------------------------------------------------- */
+
+static void
+on_passed_over (const char *contact, gpointer data)
+{
+  touch (data, contact);
+}
+
+/* Writes the books to campaign.books when they changed since the last
+ * write (@always: in any case). */
+static void
+save_books (Runner *r, gboolean always)
+{
+  guint64 changes = dialer_engine_books_changes (r->engine);
+  if (r->d->plugin == NULL || (!always && changes == r->books_saved))
+    return;
+  r->books_saved = changes;
+  dialer_books_write (r->d, r->campaign, dialer_engine_books_save (r->engine, g_get_real_time ()));
+}
+
+static gboolean
+books_tick (gpointer data)
+{
+  save_books (data, FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+const char *
+runner_restore_books (Runner *r, const char *text)
+{
+  if (text == NULL || *text == '\0')
+    return "new";
+  g_autoptr (GError) e = NULL;
+  if (!dialer_engine_books_restore (r->engine, text, g_get_real_time (), &e))
+    {
+      g_warning ("campaign %s: its books were not continued, new books start: %s", r->campaign,
+                 e->message);
+      return "new";
+    }
+  r->books_saved = dialer_engine_books_changes (r->engine);
+  return "continued";
 }

@@ -40,15 +40,17 @@ Runner *runner_new (Dialer *d, const char *campaign, const char *caller_id, Camp
 void runner_free (Runner *r);
 
 /* A contact from the store: @phones its JSON array of E.164 numbers,
- * @next_at_ms a retry or call-back time (0: due now). */
+ * @next_at_ms a retry or call-back time (0: due now), @attempts the calls
+ * earlier runs made (max-attempts holds across runs). */
 void runner_add_contact (Runner *r, const char *id, const char *phones, gint priority,
-                         gint64 next_at_ms);
+                         gint64 next_at_ms, guint attempts);
 void runner_add_dnc (Runner *r, const char *number);
 /* A call-back task of the IVR (callback row @task) that this run holds:
  * dialed when @due_ms has come, before the other contacts, in the order
- * its caller first joined the queue (@requested_ms). */
+ * its caller first joined the queue (@requested_ms); @attempts: the
+ * calls made to it before. */
 void runner_add_callback (Runner *r, const char *task, const char *number, gint64 requested_ms,
-                          gint64 due_ms);
+                          gint64 due_ms, guint attempts);
 void runner_go (Runner *r);
 void runner_set_paused (Runner *r, gboolean paused);
 gboolean runner_is_paused (Runner *r);
@@ -78,3 +80,21 @@ gboolean runner_talked_to (Runner *r, const char *contact);
 const DialerSlots *runner_slots (Runner *r);
 /* The engine's compliance report and the run's state (floating a{sv}). */
 GVariant *runner_report (Runner *r);
+
+/* --- the books (books.c; the runner's side at the end of runner.c) --- */
+
+#define BOOKS_EVERY_S 60
+
+/* Continues the books @text (campaign.books; NULL: none yet) in @r's
+ * engine, before its first call: "continued", or "new" when there were
+ * none or they could not be read (logged, naming the campaign). */
+const char *runner_restore_books (Runner *r, const char *text);
+/* Writes @text (taken) to campaign.books of @campaign, asynchronously;
+ * a failure is logged. */
+void dialer_books_write (Dialer *d, const char *campaign, char *text);
+/* The report @rep of @campaign in @state as the control API gives it
+ * (floating a{sv}). */
+GVariant *dialer_report_variant (const char *campaign, const char *state, const DialerReport *rep);
+/* campaign.report of a campaign that is not running: its stored books
+ * (zeros for one never run), answered to @call. */
+void dialer_books_report_stored (Dialer *d, OccControlCall *call, const char *id);

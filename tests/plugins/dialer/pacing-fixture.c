@@ -67,3 +67,104 @@ dialer_test_time (const char *iso)
   g_assert_nonnull (d);
   return g_date_time_to_unix (d) * G_USEC_PER_SEC;
 }
+
+/* --- an engine under the test's clock ------------------------------------------------ */
+
+void
+fx_start (Fx *fx, OccContext *core, const char *pacing, const char *keys, const char *start)
+{
+  fx_start_with (fx, dialer_test_pacing (core, pacing), keys, start);
+}
+
+void
+fx_start_with (Fx *fx, const OccDialerPacing *pacing, const char *keys, const char *start)
+{
+  DialerSettings s;
+  g_autofree char *text = g_strdup_printf ("pacing=%s\n%s", pacing->name, keys);
+  dialer_test_settings (text, &s);
+  g_autoptr (GError) error = NULL;
+  fx->e = dialer_engine_new (&s, pacing, 7, &error);
+  g_assert_no_error (error);
+  dialer_settings_clear (&s);
+  fx->now = dialer_test_time (start ? start : "2026-03-30T10:00:00Z");
+  fx->acts = NULL;
+}
+
+void
+fx_stop (Fx *fx)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dialer_engine_audit (fx->e, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&fx->acts, g_array_unref);
+  dialer_engine_free (fx->e);
+}
+
+void
+fx_contact (Fx *fx, const char *id, const char *numbers, gint priority, gint64 callback_at)
+{
+  g_auto (GStrv) n = g_strsplit (numbers, ",", -1);
+  DialerContactSpec spec = { id, (const char *const *) n, priority, callback_at, 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dialer_engine_add_contact (fx->e, &spec, fx->now, &error));
+  g_assert_no_error (error);
+}
+
+GArray *
+fx_tick (Fx *fx, double seconds)
+{
+  fx->now += (gint64) (seconds * S);
+  g_clear_pointer (&fx->acts, g_array_unref);
+  fx->acts = dialer_engine_tick (fx->e, fx->now);
+  return fx->acts;
+}
+
+const DialerAction *
+fx_action (Fx *fx, DialerActionType type, guint i)
+{
+  for (guint k = 0; fx->acts && k < fx->acts->len; k++)
+    {
+      const DialerAction *a = &g_array_index (fx->acts, DialerAction, k);
+      if (a->type == type && i-- == 0)
+        return a;
+    }
+  return NULL;
+}
+
+guint
+fx_count (Fx *fx, DialerActionType type)
+{
+  guint n = 0;
+  while (fx_action (fx, type, n))
+    n++;
+  return n;
+}
+
+DialerContactInfo
+fx_info (Fx *fx, const char *id)
+{
+  DialerContactInfo info;
+  g_assert_true (dialer_engine_contact (fx->e, id, &info));
+  return info;
+}
+
+guint64
+dial_one (Fx *fx, const char *expect_contact)
+{
+  fx_tick (fx, 0);
+  const DialerAction *a = fx_action (fx, DIALER_ACTION_DIAL, 0);
+  g_assert_nonnull (a);
+  if (expect_contact)
+    g_assert_cmpstr (a->contact, ==, expect_contact);
+  return a->call;
+}
+
+void
+talk (Fx *fx, guint64 call, const char *agent)
+{
+  g_assert_true (dialer_engine_call_result (fx->e, call, OCC_DIALER_ANSWERED, fx->now));
+  g_assert_true (dialer_engine_call_connected (fx->e, call, agent, fx->now));
+  fx->now += 60 * S;
+  g_assert_true (dialer_engine_call_ended (fx->e, call, fx->now));
+  g_assert_true (dialer_engine_agent_state (fx->e, agent, OCC_DIALER_AGENT_FREE, fx->now));
+}

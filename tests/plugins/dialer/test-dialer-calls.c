@@ -398,10 +398,15 @@ test_campaign_dials (gconstpointer mode)
   g_assert_nonnull (strstr (sent, "INVITE sip:" ANSWERS "@"));
   g_assert_nonnull (strstr (sent, "INVITE sip:" BUSY "@"));
   g_assert_nonnull (strstr (sent, "CANCEL sip:" RINGS "@"));
-  /* the do-not-call number was never dialed */
+  /* the do-not-call number was never dialed; its contact, with no other
+   * number, is done as do-not-call */
   g_assert_null (strstr (sent, BARRED));
   g_autofree char *barred = contact_field (&t, BARRED, "attempts");
   g_assert_cmpstr (barred, ==, "0");
+  CHECK (&t, row_until (&t, BARRED, "state", "done", 5000));
+  CHECK (&t, row_until (&t, BARRED, "last_outcome", "do-not-call", 5000));
+  g_autofree char *status_run = call_ok (&t, "campaign.status", "id=spring", NULL);
+  g_assert_nonnull (strstr (status_run, "\"done\":"));
 
   g_autoptr (JsonObject) rep = report (&t, "spring");
   g_assert_cmpint (json_object_get_int_member (rep, "dials"), ==, 3);
@@ -491,8 +496,12 @@ test_pause_stops_new_dials (void)
   g_assert_cmpint (delay_ms, >, 7100 * 1000);
   g_assert_cmpint (delay_ms, <=, 7200 * 1000);
   g_autofree char *stop = call_ok (&t, "campaign.stop", "id=paused", NULL);
-  g_autofree char *gone = occ_test_call (t.s.d, 1, "campaign.report", "id=paused", NULL);
-  g_assert_nonnull (strstr (gone, "not running"));
+  /* stopped, its report is the books it left */
+  g_autoptr (JsonObject) stopped = report (&t, "paused");
+  g_assert_cmpstr (json_object_get_string_member (stopped, "state"), ==, "stopped");
+  g_assert_cmpint (json_object_get_int_member (stopped, "dials"), >=, 2);
+  g_assert_cmpint (json_object_get_int_member (stopped, "connected"), ==, 1);
+  g_assert_cmpint (outcome (stopped, "busy"), ==, 1);
   site_stop (&t);
 }
 
@@ -528,6 +537,7 @@ test_untaken_answer_is_abandoned (void)
   g_autoptr (OccTestSipp) phone = site_with_agent (&t, "uas-ringing-forever");
   campaign_new (&t, "lonely", "progressive", ALWAYS "days=mon-sun\nring-timeout=15\n");
   g_autofree char *go = call_ok (&t, "campaign.start", "id=lonely", NULL);
+  g_assert_nonnull (strstr (go, "\"books\":\"new\""));
   /* at the information-message deadline the call is let go: the agent's
    * phone is cancelled, the subscriber hung up */
   CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "abandoned", 20000));
@@ -547,7 +557,42 @@ test_untaken_answer_is_abandoned (void)
   g_assert_cmpint (retry_delay_ms (&t, ANSWERS), >=, 72 * 3600 * 1000 - 1000);
   g_autofree char *sent = received (&t);
   g_assert_nonnull (strstr (sent, "BYE sip:"));
+  /* its books survive a stop and a restart: the stopped campaign's
+   * report is the run's figures, and the next run goes on with them */
   g_autofree char *stop = call_ok (&t, "campaign.stop", "id=lonely", NULL);
+  g_autoptr (JsonObject) stopped = report (&t, "lonely");
+  g_assert_cmpstr (json_object_get_string_member (stopped, "state"), ==, "stopped");
+  gint64 dials = json_object_get_int_member (stopped, "dials");
+  g_assert_cmpint (dials, >=, 1);
+  g_assert_cmpint (json_object_get_int_member (stopped, "answers"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (stopped, "abandons"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (stopped, "info-messages"), ==, 1);
+  g_assert_cmpint (outcome (stopped, "abandoned"), ==, 1);
+  g_assert_cmpfloat (json_object_get_double_member (stopped, "worst-day-rate"), ==, 1.0);
+  JsonArray *days = json_object_get_array_member (stopped, "days");
+  g_assert_cmpuint (json_array_get_length (days), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (days, 0), "answers"),
+                   ==, 1);
+  gint64 saved_at = json_object_get_int_member (stopped, "books-saved-at");
+  g_assert_cmpint (saved_at, >, 0);
+  g_assert_cmpint (saved_at, <=, g_get_real_time () / 1000);
+
+  /* started again: the same books go on (the abandoned number is guarded
+   * for 72 h; the others do not answer) */
+  g_autofree char *again = call_ok (&t, "campaign.start", "id=lonely", NULL);
+  g_assert_nonnull (strstr (again, "\"books\":\"continued\""));
+  g_autoptr (JsonObject) running = report (&t, "lonely");
+  g_assert_cmpstr (json_object_get_string_member (running, "state"), ==, "running");
+  g_assert_cmpint (json_object_get_int_member (running, "dials"), >=, dials);
+  g_assert_cmpint (json_object_get_int_member (running, "answers"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (running, "abandons"), ==, 1);
+  g_assert_cmpint (outcome (running, "abandoned"), ==, 1);
+  JsonArray *days2 = json_object_get_array_member (running, "days");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (days2, 0), "start"),
+                   ==,
+                   json_object_get_int_member (json_array_get_object_element (days, 0), "start"));
+  g_assert_false (json_object_has_member (running, "books-saved-at"));
+  g_autofree char *stop2 = call_ok (&t, "campaign.stop", "id=lonely", NULL);
   site_stop (&t);
 }
 
@@ -909,7 +954,7 @@ test_bad_requests (void)
     { "campaign.contact", { "contact=nope" }, "no contact nope" },
     { "campaign.contact", { "contact=callback:nope" }, "no call-back task nope" },
     { "campaign.pause", { "id=later" }, "not running" },
-    { "campaign.report", { "id=later" }, "not running" },
+    { "campaign.report", { "id=nope" }, "no campaign" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -920,6 +965,13 @@ test_bad_requests (void)
         g_test_message ("%s: “%s” does not say “%s”", bad[i].command, out, bad[i].says);
       g_assert_nonnull (strstr (out, bad[i].says));
     }
+  /* a campaign never run: a report of zeros, not an error */
+  g_autoptr (JsonObject) never = report (&t, "later");
+  g_assert_cmpstr (json_object_get_string_member (never, "state"), ==, "draft");
+  g_assert_cmpint (json_object_get_int_member (never, "dials"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (never, "answers"), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (never, "days")), ==, 0);
+  g_assert_false (json_object_has_member (never, "books-saved-at"));
   site_stop (&t);
 }
 
@@ -933,7 +985,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/dialer/calls/predictive-campaign", "predictive", test_campaign_dials);
   g_test_add_func ("/dialer/calls/pause-stops-new-dials", test_pause_stops_new_dials);
   g_test_add_func ("/dialer/calls/closed-window-dials-nothing", test_closed_window_dials_nothing);
-  g_test_add_func ("/dialer/calls/untaken-answer-is-abandoned", test_untaken_answer_is_abandoned);
+  g_test_add_func ("/dialer/calls/untaken-answer-is-abandoned-books-kept",
+                   test_untaken_answer_is_abandoned);
   g_test_add_func ("/dialer/calls/answered-call-waits-in-queue", test_answered_call_waits_in_queue);
   g_test_add_func ("/dialer/calls/preview-campaign", test_preview_campaign);
   g_test_add_func ("/dialer/calls/callback-tasks", test_callback_tasks);

@@ -279,7 +279,7 @@ run (const char *pacing, guint32 seed)
       g_autofree char *n2 = g_strdup_printf ("+22502000000%02u", i);
       const char *const numbers[] = { n1, i % 3 ? n2 : NULL, NULL };
       DialerContactSpec spec
-          = { id, numbers, g_rand_int_range (w.r, -2, 3), i % 10 == 0 ? w.now + i * 60 * S : 0 };
+          = { id, numbers, g_rand_int_range (w.r, -2, 3), i % 10 == 0 ? w.now + i * 60 * S : 0, 0 };
       g_assert_true (dialer_engine_add_contact (w.e, &spec, w.now, NULL));
     }
   for (int i = 0; i < N_AGENTS; i++)

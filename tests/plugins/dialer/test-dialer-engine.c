@@ -9,89 +9,7 @@
 
 #include <string.h>
 
-#define S G_GINT64_CONSTANT (1000000)
-
 static OccContext *core;
-
-typedef struct {
-  DialerEngine *e;
-  gint64 now;
-  GArray *acts;
-} Fx;
-
-static void
-fx_start (Fx *fx, const char *pacing, const char *keys, const char *start)
-{
-  DialerSettings s;
-  g_autofree char *text = g_strdup_printf ("pacing=%s\n%s", pacing, keys);
-  dialer_test_settings (text, &s);
-  g_autoptr (GError) error = NULL;
-  fx->e = dialer_engine_new (&s, dialer_test_pacing (core, pacing), 7, &error);
-  g_assert_no_error (error);
-  dialer_settings_clear (&s);
-  fx->now = dialer_test_time (start ? start : "2026-03-30T10:00:00Z");
-  fx->acts = NULL;
-}
-
-static void
-fx_stop (Fx *fx)
-{
-  g_autoptr (GError) error = NULL;
-  g_assert_true (dialer_engine_audit (fx->e, &error));
-  g_assert_no_error (error);
-  g_clear_pointer (&fx->acts, g_array_unref);
-  dialer_engine_free (fx->e);
-}
-
-static void
-fx_contact (Fx *fx, const char *id, const char *numbers, gint priority, gint64 callback_at)
-{
-  g_auto (GStrv) n = g_strsplit (numbers, ",", -1);
-  DialerContactSpec spec = { id, (const char *const *) n, priority, callback_at };
-  g_autoptr (GError) error = NULL;
-  g_assert_true (dialer_engine_add_contact (fx->e, &spec, fx->now, &error));
-  g_assert_no_error (error);
-}
-
-/* Moves the clock by @seconds and ticks; the actions are in fx->acts. */
-static GArray *
-fx_tick (Fx *fx, double seconds)
-{
-  fx->now += (gint64) (seconds * S);
-  g_clear_pointer (&fx->acts, g_array_unref);
-  fx->acts = dialer_engine_tick (fx->e, fx->now);
-  return fx->acts;
-}
-
-/* The @i-th action of type @type in the last tick, or NULL. */
-static const DialerAction *
-fx_action (Fx *fx, DialerActionType type, guint i)
-{
-  for (guint k = 0; fx->acts && k < fx->acts->len; k++)
-    {
-      const DialerAction *a = &g_array_index (fx->acts, DialerAction, k);
-      if (a->type == type && i-- == 0)
-        return a;
-    }
-  return NULL;
-}
-
-static guint
-fx_count (Fx *fx, DialerActionType type)
-{
-  guint n = 0;
-  while (fx_action (fx, type, n))
-    n++;
-  return n;
-}
-
-static DialerContactInfo
-fx_info (Fx *fx, const char *id)
-{
-  DialerContactInfo info;
-  g_assert_true (dialer_engine_contact (fx->e, id, &info));
-  return info;
-}
 
 static const char *const open_all_day = "timezone=UTC\nwindow=00:00-24:00\ndays=mon-sun\n";
 
@@ -164,7 +82,7 @@ test_window_time_zone_dst (void)
 
   /* the engine: nothing dialed while shut, due again at the opening */
   Fx fx;
-  fx_start (&fx, "progressive", "timezone=Europe/London\nwindow=09:00-17:00\ndays=mon-fri\n",
+  fx_start (&fx, core, "progressive", "timezone=Europe/London\nwindow=09:00-17:00\ndays=mon-fri\n",
             "2026-03-27T18:00:00Z");
   fx_contact (&fx, "c1", "+2250700000001", 0, 0);
   dialer_engine_agent_state (fx.e, "awa", OCC_DIALER_AGENT_FREE, fx.now);
@@ -184,17 +102,6 @@ test_window_time_zone_dst (void)
 
 /* --- outcomes ------------------------------------------------------------------------------ */
 
-static guint64
-dial_one (Fx *fx, const char *expect_contact)
-{
-  fx_tick (fx, 0);
-  const DialerAction *a = fx_action (fx, DIALER_ACTION_DIAL, 0);
-  g_assert_nonnull (a);
-  if (expect_contact)
-    g_assert_cmpstr (a->contact, ==, expect_contact);
-  return a->call;
-}
-
 static void
 test_retries_per_outcome (void)
 {
@@ -203,7 +110,7 @@ test_retries_per_outcome (void)
                                        "retry-busy=15m:5\nretry-no-answer=2h:2\nmax-attempts=10\n"
                                        "ring-timeout=20\n",
                                        NULL);
-  fx_start (&fx, "progressive", keys, NULL);
+  fx_start (&fx, core, "progressive", keys, NULL);
   fx_contact (&fx, "c1", "+2250700000001", 0, 0);
   dialer_engine_agent_state (fx.e, "awa", OCC_DIALER_AGENT_FREE, fx.now);
 
@@ -250,7 +157,7 @@ test_max_attempts (void)
 {
   Fx fx;
   g_autofree char *keys = g_strconcat (open_all_day, "retry-busy=1m:10\nmax-attempts=3\n", NULL);
-  fx_start (&fx, "progressive", keys, NULL);
+  fx_start (&fx, core, "progressive", keys, NULL);
   fx_contact (&fx, "c1", "+2250700000001", 0, 0);
   dialer_engine_agent_state (fx.e, "awa", OCC_DIALER_AGENT_FREE, fx.now);
   guint64 call = dial_one (&fx, "c1");
@@ -294,7 +201,7 @@ test_due_order_callbacks_first (void)
 {
   Fx fx;
   g_autofree char *keys = g_strconcat (open_all_day, "retry-busy=1h:0\n", NULL);
-  fx_start (&fx, "progressive", keys, NULL);
+  fx_start (&fx, core, "progressive", keys, NULL);
   fx_contact (&fx, "a", "+2250700000001", 0, 0);
   fx_contact (&fx, "b", "+2250700000002", 5, 0);
   fx_contact (&fx, "c", "+2250700000003", 0, 0);
@@ -316,20 +223,31 @@ dnc_list (const char *number, gpointer data)
 }
 
 static void
+note_passed_over (const char *contact, gpointer data)
+{
+  g_ptr_array_add (data, g_strdup (contact));
+}
+
+static void
 test_dnc_never_dialed (void)
 {
   Fx fx;
   g_autofree char *keys = g_strconcat (open_all_day, "retry-busy=1m:3\n", NULL);
-  fx_start (&fx, "progressive", keys, NULL);
+  fx_start (&fx, core, "progressive", keys, NULL);
   const char *const dnc[] = { "+2250700000001", "+2250700000003", NULL };
   dialer_engine_set_dnc (fx.e, dnc_list, (gpointer) dnc);
+  g_autoptr (GPtrArray) passed = g_ptr_array_new_with_free_func (g_free);
+  dialer_engine_set_passed_over (fx.e, note_passed_over, passed);
   fx_contact (&fx, "only-dnc", "+2250700000001", 10, 0);
   fx_contact (&fx, "second-ok", "+2250700000003,+2250700000004", 5, 0);
   fx_contact (&fx, "talker", "+2250700000005", 0, 0);
   dialer_engine_agent_state (fx.e, "awa", OCC_DIALER_AGENT_FREE, fx.now);
   guint64 call = dial_one (&fx, "second-ok");
   g_assert_cmpstr (fx_action (&fx, DIALER_ACTION_DIAL, 0)->number, ==, "+2250700000004");
-  g_assert_cmpstr (fx_info (&fx, "only-dnc").done_why, ==, "no-number");
+  g_assert_cmpstr (fx_info (&fx, "only-dnc").done_why, ==, "do-not-call");
+  /* (passed over without an action: its caller is told, to write it down) */
+  g_assert_cmpuint (passed->len, ==, 1);
+  g_assert_cmpstr (passed->pdata[0], ==, "only-dnc");
   g_assert_true (dialer_engine_call_result (fx.e, call, OCC_DIALER_BUSY, fx.now));
 
   /* a do-not-call disposition puts the number on the campaign's list */
@@ -344,7 +262,7 @@ test_dnc_never_dialed (void)
   fx_tick (&fx, 120);
   for (guint k = 0; k < fx.acts->len; k++)
     g_assert_cmpstr (g_array_index (fx.acts, DialerAction, k).number, !=, "+2250700000005");
-  g_assert_cmpstr (fx_info (&fx, "same-number").done_why, ==, "no-number");
+  g_assert_cmpstr (fx_info (&fx, "same-number").done_why, ==, "do-not-call");
   DialerReport r;
   dialer_engine_report (fx.e, &r);
   g_assert_cmpuint (r.dnc_hits, ==, 0);
@@ -359,7 +277,7 @@ test_two_second_rule (void)
 {
   Fx fx;
   g_autofree char *keys = g_strconcat (open_all_day, NULL);
-  fx_start (&fx, "progressive", keys, NULL);
+  fx_start (&fx, core, "progressive", keys, NULL);
   fx_contact (&fx, "c1", "+2250700000001", 0, 0);
   fx_contact (&fx, "c2", "+2250700000002", 0, 0);
   dialer_engine_agent_state (fx.e, "awa", OCC_DIALER_AGENT_FREE, fx.now);
@@ -406,7 +324,7 @@ test_abandon_guard (void)
   Fx fx;
   g_autofree char *keys = g_strconcat (
       open_all_day, "abandon-guard=72h\nretry-abandoned=72h:1\nretry-busy=1m:0\n", NULL);
-  fx_start (&fx, "progressive", keys, NULL);
+  fx_start (&fx, core, "progressive", keys, NULL);
   fx_contact (&fx, "c1", "+2250700000001", 0, 0);
   dialer_engine_agent_state (fx.e, "awa", OCC_DIALER_AGENT_FREE, fx.now);
   guint64 call = dial_one (&fx, "c1");
@@ -440,20 +358,10 @@ test_abandon_guard (void)
 /* --- dispositions -------------------------------------------------------------------------- */
 
 static void
-talk (Fx *fx, guint64 call, const char *agent)
-{
-  g_assert_true (dialer_engine_call_result (fx->e, call, OCC_DIALER_ANSWERED, fx->now));
-  g_assert_true (dialer_engine_call_connected (fx->e, call, agent, fx->now));
-  fx->now += 60 * S;
-  g_assert_true (dialer_engine_call_ended (fx->e, call, fx->now));
-  g_assert_true (dialer_engine_agent_state (fx->e, agent, OCC_DIALER_AGENT_FREE, fx->now));
-}
-
-static void
 test_dispositions (void)
 {
   Fx fx;
-  fx_start (&fx, "progressive", open_all_day, NULL);
+  fx_start (&fx, core, "progressive", open_all_day, NULL);
   fx_contact (&fx, "sale", "+2250700000001", 10, 0);
   fx_contact (&fx, "later", "+2250700000002", 5, 0);
   fx_contact (&fx, "wrong", "+2250700000003,+2250700000004", 0, 0);
@@ -530,7 +438,7 @@ test_pacing_not_trusted (void)
       g_autofree char *id = g_strdup_printf ("c%u", i);
       g_autofree char *number = g_strdup_printf ("+22507000%05u", i);
       const char *const n[] = { number, NULL };
-      DialerContactSpec spec = { id, n, 0, 0 };
+      DialerContactSpec spec = { id, n, 0, 0, 0 };
       g_assert_true (dialer_engine_add_contact (e, &spec, now, NULL));
     }
   dialer_engine_agent_state (e, "awa", OCC_DIALER_AGENT_FREE, now);
