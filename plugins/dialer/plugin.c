@@ -497,6 +497,17 @@ publish_progress (gpointer data)
   if (p->im->d->plugin)
     occ_bus_publish (occ_plugin_get_bus (p->im->d->plugin), p->im->d->plugin, EV_IMPORT_PROGRESS,
                      p->event, NULL);
+  /* and to whoever asked for the import, before its answer (the omnicc
+   * command prints each as it comes) */
+  if (p->im->call)
+    {
+      guint64 rows, written, rejected;
+      g_variant_get (p->event, "(&sttt)", NULL, &rows, &written, &rejected);
+      occ_control_call_send_item (
+          p->im->call, g_variant_new_parsed ("{'progress': <{'rows': <%t>, 'written': <%t>, "
+                                             "'rejected': <%t>}>}",
+                                             rows, written, rejected));
+    }
   g_variant_unref (p->event);
   import_unref (p->im);
   g_free (p);
@@ -643,6 +654,7 @@ import_done (gpointer data)
         }
       else
         occ_control_call_return (im->call, report_variant (im));
+      im->call = NULL; /* answered */
     }
   import_unref (im);
   return G_SOURCE_REMOVE;
@@ -895,6 +907,7 @@ dialer_unload (OccPlugin *plugin)
                                           "the dialer plugin is unloading: the import was "
                                           "cancelled and rolled back");
       occ_control_call_return_error (im->call, e);
+      im->call = NULL; /* answered */
     }
   g_hash_table_remove_all (d->imports);
   dialer_runs_stop_all (d);

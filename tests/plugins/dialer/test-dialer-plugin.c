@@ -204,7 +204,7 @@ test_large_import_keeps_daemon_answering (void)
           "campaign=big",  file,       "phones=phone", "id-column=id", NULL };
   g_autoptr (GError) e = NULL;
   g_autoptr (GSubprocess) run = g_subprocess_newv (
-      argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &e);
+      argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &e);
   g_assert_no_error (e);
   /* while it runs, the daemon answers (status, and a second import into
    * the same campaign is refused as busy). The two race to start: if the
@@ -218,8 +218,8 @@ test_large_import_keeps_daemon_answering (void)
       busy_seen = second == NULL && strstr (msg, "busy") != NULL;
       ours_ran = second != NULL;
     }
-  g_autofree char *err = NULL;
-  g_assert_true (g_subprocess_communicate_utf8 (run, NULL, NULL, NULL, &err, &e));
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_true (g_subprocess_communicate_utf8 (run, NULL, NULL, &out, &err, &e));
   g_assert_no_error (e);
   gboolean run_ok = g_subprocess_get_if_exited (run) && g_subprocess_get_exit_status (run) == 0;
   g_test_message ("busy seen: %d, the test's import ran: %d, the subprocess: %s", busy_seen,
@@ -227,6 +227,29 @@ test_large_import_keeps_daemon_answering (void)
   /* one import ran while the other was refused as busy */
   g_assert_true ((run_ok && busy_seen) || (!run_ok && ours_ran && strstr (err, "busy")));
   g_assert_cmpint (contacts_in (&s, "big", "pending"), ==, 100000);
+  /* the command showed the import's progress as it went: a line per
+   * 10,000 contacts, before the report */
+  if (!run_ok)
+    {
+      /* (the test's import ran instead: once more, into another campaign) */
+      g_autoptr (JsonNode) other = call (&s, NULL, "campaign.create", "id=big2", "name=Big 2",
+                                         "mode=predictive", "queue=sales", NULL);
+      const char *again[]
+          = { OMNICC_CLI_PATH, "--socket", s.d->socket,    "call", "campaign.import",
+              "campaign=big2", file,       "phones=phone", NULL };
+      g_clear_pointer (&out, g_free);
+      g_assert_cmpint (occ_test_run (again, &out, NULL), ==, 0);
+    }
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  guint progress = 0;
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "{\"progress\":"))
+      {
+        progress++;
+        g_assert_nonnull (strstr (lines[i], "\"written\":"));
+      }
+  g_test_message ("%u progress lines", progress);
+  g_assert_cmpuint (progress, ==, 10);
   site_stop (&s);
 }
 
