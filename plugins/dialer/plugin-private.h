@@ -50,10 +50,11 @@ void dialer_store_logged (GPtrArray *results, const GError *error, gpointer data
 #define DIALER_EV_SCREEN "campaign.screen"
 gboolean dialer_screen_register (Dialer *d, GError **error);
 /* Gathers the record of @contact (@number: the one called, NULL: its
- * first) and publishes it for @agent; @script: the campaign's, or NULL. */
+ * first) and publishes it for @agent; @script: the campaign's, or NULL;
+ * @dispositions: the names the agent may pick. */
 void dialer_screen_show (Dialer *d, const char *interaction, const char *agent,
                          const char *campaign, const char *contact, const char *number,
-                         const char *script);
+                         const char *script, const char *const *dispositions);
 
 /* run-commands.c: campaign settings, start/pause/stop, the calls'
  * events, preview results, dispositions, the report. */

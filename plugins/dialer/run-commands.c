@@ -401,9 +401,6 @@ cmd_preview_result (OccControlCall *call, GVariant *args, gpointer data)
                            g_variant_new_parsed ("{'contact': <%s>, 'dial': <%b>}", contact, dial));
 }
 
-static const char *const dispositions[]
-    = { "sale", "not-interested", "call-back", "wrong-number", "do-not-call", "appointment", NULL };
-
 /* The disposition given to the run that holds @contact (again looked up:
  * an appointment's booking came between), audited and answered. */
 static void
@@ -447,7 +444,7 @@ apply_disposition (Dialer *d, OccControlCall *call, const char *contact, DialerD
 typedef struct {
   Dialer *d;
   OccControlCall *call;
-  char *contact;
+  char *contact, *name;
   gint64 when_us;
 } Booking;
 
@@ -468,16 +465,17 @@ on_booked (GPtrArray *results, const GError *error, gpointer data)
                                   b->contact));
   else
     apply_disposition (b->d, b->call, b->contact, DIALER_DISPOSITION_APPOINTMENT, b->when_us,
-                       "appointment");
+                       b->name);
   dialer_unref (b->d);
   g_free (b->contact);
+  g_free (b->name);
   g_free (b);
 }
 
 /* An appointment: the slot must be one of the campaign's, and free; the
  * booking is stored on the contact before the disposition is given. */
 static void
-book (Dialer *d, OccControlCall *call, const char *contact, GDateTime *when)
+book (Dialer *d, OccControlCall *call, const char *contact, const char *name, GDateTime *when)
 {
   Runner *r = contact_runner (d, call, contact);
   if (r == NULL)
@@ -502,6 +500,7 @@ book (Dialer *d, OccControlCall *call, const char *contact, GDateTime *when)
   b->d = dialer_ref (d);
   b->call = call;
   b->contact = g_strdup (contact);
+  b->name = g_strdup (name);
   b->when_us = at;
   /* one statement: the count and the write are one step for the store */
   occ_store_execute1 (d->store,
@@ -620,13 +619,20 @@ cmd_disposition (OccControlCall *call, GVariant *args, gpointer data)
   const char *contact = dialer_arg_string (args, "contact");
   const char *name = dialer_arg_string (args, "disposition");
   const char *at = dialer_arg_string (args, "at");
-  int k = -1;
-  for (int i = 0; name && dispositions[i]; i++)
-    if (strcmp (name, dispositions[i]) == 0)
-      k = i;
+  if (name == NULL)
+    return refuse (call, dialer_bad_request ("disposition: which (campaign.contact lists the "
+                                             "campaign's)"));
+  Runner *r = contact_runner (d, call, contact);
+  if (r == NULL)
+    return;
+  /* the campaign's own names, each doing one of the engine's effects */
+  int k = dialer_disposition_effect (runner_dispositions (r), name);
   if (k < 0)
-    return refuse (call, dialer_bad_request ("disposition: sale, not-interested, call-back, "
-                                             "wrong-number, do-not-call or appointment"));
+    {
+      g_autofree char *names = dialer_disposition_names (runner_dispositions (r));
+      return refuse (call, dialer_bad_request ("disposition: “%s” is not one of the campaign's: %s",
+                                               name, names));
+    }
   g_autoptr (GDateTime) when = at ? g_date_time_new_from_iso8601 (at, NULL) : NULL;
   if (k == DIALER_DISPOSITION_CALL_BACK && when == NULL)
     return refuse (call, dialer_bad_request ("at: the call-back's time, ISO 8601 with its zone "
@@ -635,7 +641,7 @@ cmd_disposition (OccControlCall *call, GVariant *args, gpointer data)
     return refuse (call, dialer_bad_request ("at: the visit's slot, ISO 8601 with its zone "
                                              "(campaign.slots lists them)"));
   if (k == DIALER_DISPOSITION_APPOINTMENT)
-    return book (d, call, contact, when);
+    return book (d, call, contact, name, when);
   apply_disposition (d, call, contact, (DialerDisposition) k,
                      when ? g_date_time_to_unix (when) * G_USEC_PER_SEC : 0, name);
 }

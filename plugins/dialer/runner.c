@@ -14,7 +14,117 @@
 
 /* the keys that are the plugin's, not the engine's */
 static const char *const plugin_keys[]
-    = { "queue", "agents", "wrapup", "info-message", "script", "callbacks", "type", NULL };
+    = { "queue", "agents",       "wrapup", "info-message", "script", "callbacks",
+        "type",  "dispositions", NULL };
+
+/* what a disposition may do, by its effect's name */
+static const char *const effect_names[] = {
+  [DIALER_DISPOSITION_SALE] = "done",
+  [DIALER_DISPOSITION_NOT_INTERESTED] = NULL, /* (done too: "done" names both) */
+  [DIALER_DISPOSITION_CALL_BACK] = "call-back",
+  [DIALER_DISPOSITION_WRONG_NUMBER] = "wrong-number",
+  [DIALER_DISPOSITION_DO_NOT_CALL] = "do-not-call",
+  [DIALER_DISPOSITION_APPOINTMENT] = "appointment",
+};
+
+static void
+disposition_name_free (gpointer data)
+{
+  DialerDispositionName *n = data;
+  g_free (n->name);
+  g_free (n);
+}
+
+static void
+add_disposition (GPtrArray *list, const char *name, DialerDisposition effect)
+{
+  DialerDispositionName *n = g_new0 (DialerDispositionName, 1);
+  n->name = g_strdup (name);
+  n->effect = effect;
+  g_ptr_array_add (list, n);
+}
+
+int
+dialer_disposition_effect (GPtrArray *list, const char *name)
+{
+  for (guint i = 0; list && name && i < list->len; i++)
+    if (strcmp (((DialerDispositionName *) list->pdata[i])->name, name) == 0)
+      return (int) ((DialerDispositionName *) list->pdata[i])->effect;
+  return -1;
+}
+
+char *
+dialer_disposition_names (GPtrArray *list)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; list && i < list->len; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "",
+                            ((DialerDispositionName *) list->pdata[i])->name);
+  return g_string_free (s, FALSE);
+}
+
+/* dispositions=NAME:EFFECT;… (effects: done, call-back, wrong-number,
+ * do-not-call, appointment), or the default list. */
+static gboolean
+read_dispositions (GKeyFile *kf, const char *where, CampaignSettings *out, GError **error)
+{
+  out->dispositions = g_ptr_array_new_with_free_func (disposition_name_free);
+  g_auto (GStrv) items
+      = g_key_file_get_string_list (kf, CAMPAIGN_GROUP, "dispositions", NULL, NULL);
+  if (items == NULL)
+    {
+      add_disposition (out->dispositions, "sale", DIALER_DISPOSITION_SALE);
+      add_disposition (out->dispositions, "not-interested", DIALER_DISPOSITION_NOT_INTERESTED);
+      add_disposition (out->dispositions, "call-back", DIALER_DISPOSITION_CALL_BACK);
+      add_disposition (out->dispositions, "wrong-number", DIALER_DISPOSITION_WRONG_NUMBER);
+      add_disposition (out->dispositions, "do-not-call", DIALER_DISPOSITION_DO_NOT_CALL);
+      if (out->appointment)
+        add_disposition (out->dispositions, "appointment", DIALER_DISPOSITION_APPOINTMENT);
+      return TRUE;
+    }
+  for (guint i = 0; items[i]; i++)
+    {
+      char *item = g_strstrip (items[i]);
+      char *colon = strchr (item, ':');
+      const char *why = NULL;
+      int effect = -1;
+      if (colon)
+        {
+          *colon = '\0';
+          g_strstrip (item);
+          const char *e = g_strstrip (colon + 1);
+          for (guint k = 0; k < G_N_ELEMENTS (effect_names); k++)
+            if (effect_names[k] && strcmp (e, effect_names[k]) == 0)
+              effect = (int) k;
+        }
+      gboolean name_ok = colon && *item && strlen (item) <= 40;
+      for (const char *c = item; name_ok && *c; c++)
+        name_ok = g_ascii_islower (*c) || g_ascii_isdigit (*c) || *c == '-' || *c == '_';
+      if (!name_ok)
+        why = "items are NAME:EFFECT, a name of a-z, 0-9, - and _ (at most 40)";
+      else if (effect < 0)
+        why = "effects are done, call-back, wrong-number, do-not-call or appointment";
+      else if (effect == DIALER_DISPOSITION_APPOINTMENT && !out->appointment)
+        why = "the effect appointment is for appointment campaigns (type=appointment)";
+      else if (dialer_disposition_effect (out->dispositions, item) >= 0)
+        why = "a name given twice";
+      if (why)
+        {
+          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                       "%s: [campaign] dispositions: %s (“%s”)", where, why, item);
+          return FALSE;
+        }
+      add_disposition (out->dispositions, item, (DialerDisposition) effect);
+    }
+  if (out->dispositions->len == 0)
+    {
+      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
+                   "%s: [campaign] dispositions: is empty: the agents could not close a call",
+                   where);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 /* type= and the slots of an appointment campaign (their keys are taken
  * out of @kf) */
@@ -143,7 +253,7 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
           return FALSE;
         }
     }
-  if (!read_type (kf, where, out, error))
+  if (!read_type (kf, where, out, error) || !read_dispositions (kf, where, out, error))
     {
       campaign_settings_clear (out);
       return FALSE;
@@ -168,6 +278,7 @@ campaign_settings_clear (CampaignSettings *s)
   g_clear_pointer (&s->script, g_free);
   g_clear_pointer (&s->callbacks, g_free);
   dialer_slots_clear (&s->slots);
+  g_clear_pointer (&s->dispositions, g_ptr_array_unref);
   if (s->engine.pacing_params)
     dialer_settings_clear (&s->engine);
 }
@@ -193,7 +304,10 @@ struct _Runner {
   char *script;       /* shown on the agent's screen, or NULL */
   char *callbacks;    /* the queue whose call-back tasks it dials, or NULL */
   gboolean appointment;
-  DialerSlots slots; /* an appointment campaign's */
+  DialerSlots slots;       /* an appointment campaign's */
+  GPtrArray *dispositions; /* DialerDispositionName* */
+  GHashTable *given;       /* contact → the name of the disposition it was given */
+  char **choices;          /* the dispositions' names, for the agent's screen */
   char **agents;
   guint wrapup_s;
   DialerEngine *engine;
@@ -311,24 +425,28 @@ flush_all (Runner *r, gboolean release)
                           : info.state == DIALER_CONTACT_CALLING    ? "calling"
                           : info.state == DIALER_CONTACT_PREVIEWING ? "previewing"
                                                                     : "pending";
+      const char *given = g_hash_table_lookup (r->given, key);
       const char *outcome
-          = info.disposition >= 0 && (guint) info.disposition < G_N_ELEMENTS (disposition_names)
+          = given ? given
+            : info.disposition >= 0 && (guint) info.disposition < G_N_ELEMENTS (disposition_names)
                 ? disposition_names[info.disposition]
             : g_strcmp0 (info.done_why, "do-not-call") == 0 ? "do-not-call"
             : info.last_outcome < OCC_DIALER_N_OUTCOMES ? dialer_outcome_name (info.last_outcome)
                                                         : NULL;
       if (g_str_has_prefix (key, DIALER_CALLBACK_PREFIX))
+        callback_row (r, key, &info, outcome, now_ms, &sts[i++]);
+      else
         {
-          callback_row (r, key, &info, outcome, now_ms, &sts[i++]);
-          continue;
+          gboolean waits = info.state == DIALER_CONTACT_WAITING;
+          sts[i].sql = "UPDATE contact SET state = $1, attempts = $2, next_attempt_at = $3, "
+                       "last_outcome = $4, updated_at = $5 WHERE id = $6 AND campaign_id = $7";
+          sts[i++].params = g_variant_new ("(sxmxmsxss)", state, (gint64) info.attempts, waits,
+                                           info.next_at / 1000, outcome, now_ms, (const char *) key,
+                                           r->campaign);
         }
-      gboolean waits = info.state == DIALER_CONTACT_WAITING;
-      sts[i].sql = "UPDATE contact SET state = $1, attempts = $2, next_attempt_at = $3, "
-                   "last_outcome = $4, updated_at = $5 WHERE id = $6 AND campaign_id = $7";
-      sts[i].params
-          = g_variant_new ("(sxmxmsxss)", state, (gint64) info.attempts, waits, info.next_at / 1000,
-                           outcome, now_ms, (const char *) key, r->campaign);
-      i++;
+      /* (written: a contact done needs its disposition's name no more) */
+      if (info.state == DIALER_CONTACT_DONE)
+        g_hash_table_remove (r->given, key);
     }
   g_hash_table_remove_all (r->dirty);
   if (release && r->callbacks)
@@ -632,7 +750,8 @@ act (Runner *r, const DialerAction *a)
       break;
     case DIALER_ACTION_PREVIEW:
       touch (r, a->contact);
-      dialer_screen_show (r->d, "", a->agent, r->campaign, a->contact, a->number, r->script);
+      dialer_screen_show (r->d, "", a->agent, r->campaign, a->contact, a->number, r->script,
+                          (const char *const *) r->choices);
       occ_bus_publish (occ_plugin_get_bus (r->d->plugin), r->d->plugin, "campaign.preview",
                        g_variant_new ("(sss)", r->campaign, a->contact, a->agent), NULL);
       break;
@@ -704,7 +823,7 @@ runner_on_progress (Runner *r, const char *interaction, const char *state, int s
        * queued call's comes with the ACD's offer) */
       if (c->answered && c->agent && !c->queued)
         dialer_screen_show (r->d, c->interaction, c->agent, r->campaign, c->contact, c->number,
-                            r->script);
+                            r->script, (const char *const *) r->choices);
       if (!c->answered)
         forget (r, c);
     }
@@ -773,7 +892,8 @@ runner_on_offered (Runner *r, const char *interaction, const char *agent)
   RunCall *c = g_hash_table_lookup (r->calls, interaction);
   if (c == NULL)
     return FALSE;
-  dialer_screen_show (r->d, interaction, agent, r->campaign, c->contact, c->number, r->script);
+  dialer_screen_show (r->d, interaction, agent, r->campaign, c->contact, c->number, r->script,
+                      (const char *const *) r->choices);
   return TRUE;
 }
 
@@ -830,6 +950,12 @@ runner_talked_to (Runner *r, const char *contact)
   return contact_call (r, contact) != NULL;
 }
 
+GPtrArray *
+runner_dispositions (Runner *r)
+{
+  return r->dispositions;
+}
+
 const DialerSlots *
 runner_slots (Runner *r)
 {
@@ -849,6 +975,8 @@ runner_disposition (Runner *r, const char *contact, DialerDisposition d, gint64 
 {
   if (!dialer_engine_disposition (r->engine, contact, d, callback_at, g_get_real_time (), error))
     return FALSE;
+  /* the store and the reports show the campaign's own name */
+  g_hash_table_insert (r->given, g_strdup (contact), g_strdup (name));
   touch (r, contact);
   RunCall *c = contact_call (r, contact);
   if (c)
@@ -896,6 +1024,11 @@ runner_new (Dialer *d, const char *campaign, const char *caller_id, CampaignSett
   r->script = g_steal_pointer (&s->script);
   r->callbacks = g_steal_pointer (&s->callbacks);
   r->appointment = s->appointment;
+  r->dispositions = g_steal_pointer (&s->dispositions);
+  r->given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r->choices = g_new0 (char *, r->dispositions->len + 1);
+  for (guint i = 0; i < r->dispositions->len; i++)
+    r->choices[i] = g_strdup (((DialerDispositionName *) r->dispositions->pdata[i])->name);
   r->slots = s->slots;
   s->slots.tz = NULL; /* (moved) */
   r->agents = g_steal_pointer (&s->agents);
@@ -1104,6 +1237,9 @@ runner_free (Runner *r)
   g_free (r->script);
   g_free (r->callbacks);
   dialer_slots_clear (&r->slots);
+  g_ptr_array_unref (r->dispositions);
+  g_hash_table_unref (r->given);
+  g_strfreev (r->choices);
   dialer_unref (r->d);
   g_free (r);
 }

@@ -12,13 +12,14 @@
  * keys and the engine's. */
 typedef struct {
   char *queue;
-  char **agents;        /* agents=login;login: who takes the calls */
-  guint wrapup_s;       /* after a dialer call, before the agent is free again */
-  char *info_message;   /* info-message=PATH: played to an answer no agent takes in time */
-  char *script;         /* script=TEXT: what the agent's screen shows with the record */
-  char *callbacks;      /* callbacks=QUEUE: the IVR's call-back tasks of that queue are dialed */
-  gboolean appointment; /* type=appointment: the agent books a visit slot */
-  DialerSlots slots;    /* an appointment campaign's */
+  char **agents;           /* agents=login;login: who takes the calls */
+  guint wrapup_s;          /* after a dialer call, before the agent is free again */
+  char *info_message;      /* info-message=PATH: played to an answer no agent takes in time */
+  char *script;            /* script=TEXT: what the agent's screen shows with the record */
+  char *callbacks;         /* callbacks=QUEUE: the IVR's call-back tasks of that queue are dialed */
+  gboolean appointment;    /* type=appointment: the agent books a visit slot */
+  GPtrArray *dispositions; /* DialerDispositionName*: the agent's choices, in order */
+  DialerSlots slots;       /* an appointment campaign's */
   DialerSettings engine;
 } CampaignSettings;
 
@@ -29,6 +30,18 @@ typedef struct {
 gboolean campaign_settings_parse (const char *text, const char *mode, const char *campaign,
                                   CampaignSettings *out, GError **error);
 void campaign_settings_clear (CampaignSettings *s);
+
+/* One of a campaign's dispositions: the name the agent picks (and the
+ * store, the reports and the bus show) and what it does. */
+typedef struct {
+  char *name;
+  DialerDisposition effect;
+} DialerDispositionName;
+
+/* The effect of the disposition @name in @list, or -1. */
+int dialer_disposition_effect (GPtrArray *list, const char *name);
+/* "sale, not-interested, …" (transfer full). */
+char *dialer_disposition_names (GPtrArray *list);
 
 typedef struct _Runner Runner;
 
@@ -76,6 +89,8 @@ gboolean runner_disposition (Runner *r, const char *contact, DialerDisposition d
 /* Whether an agent talks or talked to @contact in this run (a
  * disposition is owed). */
 gboolean runner_talked_to (Runner *r, const char *contact);
+/* The campaign's dispositions (DialerDispositionName*, transfer none). */
+GPtrArray *runner_dispositions (Runner *r);
 /* An appointment campaign's slots, or NULL. */
 const DialerSlots *runner_slots (Runner *r);
 /* The engine's compliance report and the run's state (floating a{sv}). */

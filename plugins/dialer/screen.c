@@ -221,7 +221,7 @@ on_callback_row (GPtrArray *results, const GError *error, gpointer data)
  * a call-back task's id) and calls @done with it (a{sv}) or an error. */
 static void
 screen_gather (Dialer *d, const char *campaign, const char *contact, const char *number,
-               const char *script, ScreenDone done, gpointer data)
+               const char *script, const char *const *dispositions, ScreenDone done, gpointer data)
 {
   Screen *s = g_new0 (Screen, 1);
   s->d = dialer_ref (d);
@@ -235,6 +235,8 @@ screen_gather (Dialer *d, const char *campaign, const char *contact, const char 
     g_variant_dict_insert (&s->record, "number", "s", number);
   if (script)
     g_variant_dict_insert (&s->record, "script", "s", script);
+  if (dispositions)
+    g_variant_dict_insert (&s->record, "dispositions", "^as", dispositions);
   if (g_str_has_prefix (contact, DIALER_CALLBACK_PREFIX))
     occ_store_execute1 (d->store,
                         "SELECT cb.number, cb.requested_at, cb.queue_id, cb.interaction_id, "
@@ -288,7 +290,8 @@ on_show (GVariant *record, const GError *error, gpointer data)
 
 void
 dialer_screen_show (Dialer *d, const char *interaction, const char *agent, const char *campaign,
-                    const char *contact, const char *number, const char *script)
+                    const char *contact, const char *number, const char *script,
+                    const char *const *dispositions)
 {
   Show *w = g_new0 (Show, 1);
   w->d = dialer_ref (d);
@@ -296,7 +299,7 @@ dialer_screen_show (Dialer *d, const char *interaction, const char *agent, const
   w->agent = g_strdup (agent);
   w->campaign = g_strdup (campaign);
   w->contact = g_strdup (contact);
-  screen_gather (d, campaign, contact, number, script, on_show, w);
+  screen_gather (d, campaign, contact, number, script, dispositions, on_show, w);
 }
 
 /* --- campaign.contact ----------------------------------------------------------------------- */
@@ -321,7 +324,8 @@ cmd_contact (OccControlCall *call, GVariant *args, gpointer data)
       g_autoptr (GError) e = dialer_bad_request ("contact: which contact (or callback:TASK)");
       return occ_control_call_return_error (call, e);
     }
-  screen_gather (d, dialer_arg_string (args, "campaign"), contact, NULL, NULL, on_contact, call);
+  screen_gather (d, dialer_arg_string (args, "campaign"), contact, NULL, NULL, NULL, on_contact,
+                 call);
 }
 
 gboolean

@@ -346,7 +346,8 @@ test_campaign_dials (gconstpointer mode)
       ALWAYS "days=mon-sun\nretry-busy=1h:3\nring-timeout=15\nscript=Offer the spring plan\n",
       appointment ? "type=appointment\nslots=09:00-12:00\nslot-days=mon-sun\nslot-length=60\n"
                     "slot-horizon=3\n"
-                  : "",
+                  /* the campaign's own dispositions */
+                  : "dispositions=subscribed:done;later:call-back;no-thanks:done\n",
       NULL);
   campaign_new (&t, "spring", mode, settings);
   g_autofree char *go = call_ok (&t, "campaign.start", "id=spring", NULL);
@@ -376,9 +377,18 @@ test_campaign_dials (gconstpointer mode)
     book_visit (&t, contact);
   else
     {
+      /* her screen offers the campaign's dispositions, and only those go */
+      g_assert_nonnull (strstr (screen, "\"subscribed\",\"later\",\"no-thanks\""));
+      g_autofree char *not_ours
+          = occ_test_call (t.s.d, 1, "campaign.disposition", contact, "disposition=sale", NULL);
+      g_assert_nonnull (strstr (not_ours, "subscribed, later, no-thanks"));
+      /* a call-back needs its time */
+      g_autofree char *when
+          = occ_test_call (t.s.d, 1, "campaign.disposition", contact, "disposition=later", NULL);
+      g_assert_nonnull (strstr (when, "at: the call-back's time"));
       g_autofree char *disp
-          = call_ok (&t, "campaign.disposition", contact, "disposition=sale", NULL);
-      CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "sale", 5000));
+          = call_ok (&t, "campaign.disposition", contact, "disposition=subscribed", NULL);
+      CHECK (&t, row_until (&t, ANSWERS, "last_outcome", "subscribed", 5000));
     }
   CHECK (&t, row_until (&t, ANSWERS, "state", "done", 5000));
 
@@ -422,7 +432,7 @@ test_campaign_dials (gconstpointer mode)
   g_autofree char *ev = occ_test_sip_site_events (&t.s);
   g_assert_nonnull (strstr (ev, "\"interaction.connected\""));
   g_assert_nonnull (strstr (ev, "\"interaction.disposition\""));
-  g_assert_nonnull (strstr (ev, appointment ? "\"appointment\"" : "\"sale\""));
+  g_assert_nonnull (strstr (ev, appointment ? "\"appointment\"" : "\"subscribed\""));
   g_assert_nonnull (strstr (ev, "\"campaign.state\""));
   g_autofree char *status = call_ok (&t, "campaign.status", "id=spring", NULL);
   g_assert_nonnull (strstr (status, "\"stopped\""));
@@ -942,11 +952,14 @@ test_bad_requests (void)
       { "id=short", "name=Short", "mode=progressive", "queue=sales", short_conf },
       "ring-timeout" },
     { "campaign.disposition", { "contact=x", "disposition=sale" }, "no running campaign" },
-    { "campaign.disposition", { "contact=x", "disposition=maybe" }, "disposition" },
-    { "campaign.disposition", { "contact=x", "disposition=call-back" }, "at:" },
+    { "campaign.disposition", { "contact=x" }, "disposition: which" },
     { "campaign.preview-result", { "contact=x" }, "dial" },
     { "campaign.set", { "id=later", "callbacks=no queue" }, "callbacks" },
     { "campaign.set", { "id=later", "type=appointment" }, "slots" },
+    { "campaign.set", { "id=later", "dispositions=sold:explode" }, "effects are done" },
+    { "campaign.set", { "id=later", "dispositions=sold:done;sold:done" }, "twice" },
+    { "campaign.set", { "id=later", "dispositions=visit:appointment" }, "appointment campaigns" },
+    { "campaign.set", { "id=later", "dispositions=Sold!:done" }, "a name of a-z" },
     { "campaign.set", { "id=later", "slots=09:00-12:00" }, "type=appointment" },
     { "campaign.slots", { "id=later" }, "not an appointment campaign" },
     { "campaign.slots", { "id=later", "days=0" }, "days: a whole number" },
