@@ -515,6 +515,21 @@ psql_in (OccTestPostgres *pg, const char *db, const char *sql)
   return out ? g_strstrip (out) : NULL;
 }
 
+/* The newest schema version the sources ship (share/sql/NNNN-*.sql). */
+static guint
+newest_migration (void)
+{
+  g_autofree char *dir = g_build_filename (SOURCE_ROOT, "share", "sql", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  guint newest = 0;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".sql"))
+      newest = MAX (newest, (guint) g_ascii_strtoull (name, NULL, 10));
+  return newest;
+}
+
 /* A PostgreSQL site: the store's copy is pg_dump's; the restore loads it
  * into a new, empty database with pg_restore. */
 static void
@@ -559,7 +574,8 @@ test_postgres_dump_restored_into_new_database (void)
   g_autofree char *rows = psql_in (pg, "restored", sql);
   g_assert_cmpstr (rows, ==, "1");
   g_autofree char *version = psql_in (pg, "restored", "SELECT max(version) FROM schema_version");
-  g_assert_cmpstr (version, ==, "8");
+  g_autofree char *newest = g_strdup_printf ("%u", newest_migration ());
+  g_assert_cmpstr (version, ==, newest);
   /* a database that is not empty is refused, with pg_restore's reason */
   g_autofree char *r2 = g_build_filename (s.top, "r2", NULL);
   g_autofree char *to2 = g_strconcat ("to=", r2, NULL);
