@@ -61,6 +61,22 @@ report_fill (GVariantDict *d, const char *campaign, const char *state, const Dia
   g_variant_dict_insert (d, "info-messages", "t", rep->info_messages);
   g_variant_dict_insert (d, "info-delay-max-s", "d", rep->info_delay_max_s);
   g_variant_dict_insert (d, "info-delay-mean-s", "d", rep->info_delay_mean_s);
+  g_variant_dict_insert (d, "info-delay-p50-s", "d", rep->info_delay_p50_s);
+  g_variant_dict_insert (d, "info-delay-p95-s", "d", rep->info_delay_p95_s);
+  g_variant_dict_insert (d, "info-delay-p99-s", "d", rep->info_delay_p99_s);
+  g_variant_dict_insert (d, "info-delays-over-2s", "t", rep->info_delays_over_2s);
+  /* the distribution: its buckets that hold a delay, each up to "le" s
+   * (the last, from the top on: up to the max) */
+  GVariantBuilder h;
+  g_variant_builder_init (&h, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint k = 0; k < DIALER_INFO_DELAY_BUCKETS; k++)
+    if (rep->info_delay_hist[k])
+      g_variant_builder_add_parsed (&h, "{'le': <%d>, 'count': <%t>}",
+                                    k == DIALER_INFO_DELAY_BUCKETS - 1
+                                        ? rep->info_delay_max_s
+                                        : k * DIALER_INFO_DELAY_STEP_MS / 1000.0,
+                                    rep->info_delay_hist[k]);
+  g_variant_dict_insert_value (d, "info-delay-histogram", g_variant_builder_end (&h));
   g_variant_dict_insert (d, "worst-day-rate", "d", rep->worst_day_rate);
   g_variant_dict_insert (d, "worst-month-rate", "d", rep->worst_month_rate);
   g_variant_dict_insert_value (d, "days", windows (rep->day_windows));

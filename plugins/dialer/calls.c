@@ -76,10 +76,7 @@ abandon (DialerEngine *e, Call *call, gboolean message, gint64 now)
   dialer_figures_abandon (&e->fig, now);
   if (message)
     {
-      double delay = (double) (now - answered) / G_USEC_PER_SEC;
-      e->fig.info_messages++;
-      e->fig.info_delay_sum += delay;
-      e->fig.info_delay_max = MAX (e->fig.info_delay_max, delay);
+      dialer_figures_info_message (&e->fig, (double) (now - answered) / G_USEC_PER_SEC);
       engine_emit (e, DIALER_ACTION_ABANDON, call, c, call->number, NULL);
     }
   gint64 *until = g_new (gint64, 1);

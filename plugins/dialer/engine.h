@@ -201,6 +201,10 @@ typedef struct {
   guint64 answers, abandons;
 } DialerWindowFigures;
 
+#define DIALER_INFO_DELAY_STEP_MS 10
+#define DIALER_INFO_DELAY_TOP_MS 3000
+#define DIALER_INFO_DELAY_BUCKETS (DIALER_INFO_DELAY_TOP_MS / DIALER_INFO_DELAY_STEP_MS + 1)
+
 /* The compliance report. */
 typedef struct {
   guint64 dials, answers, abandons, connected;
@@ -210,6 +214,13 @@ typedef struct {
   guint64 guard_breaches;       /* abandoned numbers re-called in the guard without an agent: 0 */
   guint64 info_messages;        /* abandons told by the message… */
   double info_delay_max_s, info_delay_mean_s; /* …this long after the answer */
+  /* the delays' distribution: how many in each DIALER_INFO_DELAY_STEP_MS
+   * from 0 (the last bucket: all from DIALER_INFO_DELAY_TOP_MS on), the
+   * 50th, 95th and 99th percentiles (a bucket's upper bound, s), and how
+   * many came after 2 s */
+  guint64 info_delay_hist[DIALER_INFO_DELAY_BUCKETS];
+  double info_delay_p50_s, info_delay_p95_s, info_delay_p99_s;
+  guint64 info_delays_over_2s;
   GArray *day_windows;   /* DialerWindowFigures, consecutive 24 h from the first event */
   GArray *month_windows; /* the same, 30 days */
   double worst_day_rate, worst_month_rate; /* abandons / answers (0 without answers) */

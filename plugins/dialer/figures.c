@@ -87,6 +87,34 @@ dialer_figures_abandon (DialerFigures *f, gint64 now)
   count (f, TRUE, now);
 }
 
+void
+dialer_figures_info_message (DialerFigures *f, double delay_s)
+{
+  f->info_messages++;
+  f->info_delay_sum += delay_s;
+  f->info_delay_max = MAX (f->info_delay_max, delay_s);
+  /* bucket k holds ((k-1)·step, k·step]: 2.000 s is within 2 s, 2.0005 is not */
+  double k = ceil (delay_s * 1000.0 / DIALER_INFO_DELAY_STEP_MS);
+  f->info_delay_hist[(guint) CLAMP (k, 0, DIALER_INFO_DELAY_BUCKETS - 1)]++;
+  if (delay_s > 2.0)
+    f->info_delays_over_2s++;
+}
+
+/* The upper bound (s) of the bucket that holds the @q-quantile of the
+ * delays. */
+static double
+delay_quantile (const DialerFigures *f, double q)
+{
+  if (f->info_messages == 0)
+    return 0;
+  guint64 want = (guint64) ceil (q * (double) f->info_messages), seen = 0;
+  for (guint k = 0; k < DIALER_INFO_DELAY_BUCKETS; k++)
+    if ((seen += f->info_delay_hist[k]) >= MAX (want, 1))
+      return k == DIALER_INFO_DELAY_BUCKETS - 1 ? f->info_delay_max
+                                                : k * DIALER_INFO_DELAY_STEP_MS / 1000.0;
+  return f->info_delay_max;
+}
+
 /* How many of @times (ascending) are after @since; moves *head past the
  * others, which never count again. */
 static guint64
@@ -144,6 +172,10 @@ dialer_figures_report (const DialerFigures *f, DialerReport *out)
     .info_messages = f->info_messages,
     .info_delay_max_s = f->info_delay_max,
     .info_delay_mean_s = f->info_messages ? f->info_delay_sum / (double) f->info_messages : 0,
+    .info_delay_p50_s = delay_quantile (f, 0.50),
+    .info_delay_p95_s = delay_quantile (f, 0.95),
+    .info_delay_p99_s = delay_quantile (f, 0.99),
+    .info_delays_over_2s = f->info_delays_over_2s,
     .day_windows = g_array_copy (f->days),
     .month_windows = g_array_copy (f->months),
     .worst_day_rate = worst_rate (f->days),
@@ -152,6 +184,7 @@ dialer_figures_report (const DialerFigures *f, DialerReport *out)
     .handle_us = f->handle_us,
   };
   memcpy (out->outcomes, f->outcomes, sizeof out->outcomes);
+  memcpy (out->info_delay_hist, f->info_delay_hist, sizeof out->info_delay_hist);
 }
 
 guint64
@@ -182,11 +215,12 @@ dialer_report_clear (DialerReport *r)
 #define BOOKS_VERSION 1
 /* origin and saved-at (µs); dials, finished, answers, abandons, connected, unsettled dials
  * and answers; one count per outcome; calls outside the window, DNC hits, guard breaches,
- * information messages; their delays' sum and max (s); talk and handle (µs); the five
+ * information messages; their delays' sum and max (s), their histogram and how many
+ * came after 2 s; talk and handle (µs); the five
  * statistics (n, mean, m2); the answer and abandon times in the rolling window (zigzag
  * varints of the deltas); the days' and months' (answers, abandons) from the origin */
-#define BOOKS_V1 "(xxttttttt@atttttddtt@a(tdd)@ay@ay@a(tt)@a(tt))"
-#define BOOKS_V1_TYPE "(xxtttttttatttttddtta(tdd)ayaya(tt)a(tt))" /* BOOKS_V1 without @ */
+#define BOOKS_V1 "(xxttttttt@atttttdd@atttt@a(tdd)@ay@ay@a(tt)@a(tt))"
+#define BOOKS_V1_TYPE "(xxtttttttatttttddatttta(tdd)ayaya(tt)a(tt))" /* BOOKS_V1 without @ */
 #define N_STATS 5
 
 static DialerStat *
@@ -268,7 +302,10 @@ dialer_figures_save (DialerFigures *f, gint64 now, gint64 since, guint64 dials, 
       g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, f->outcomes, OCC_DIALER_N_OUTCOMES,
                                  sizeof (guint64)),
       f->calls_outside_window, f->dnc_hits, f->guard_breaches, f->info_messages, f->info_delay_sum,
-      f->info_delay_max, f->talk_us, f->handle_us, g_variant_builder_end (&stats),
+      f->info_delay_max,
+      g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, f->info_delay_hist,
+                                 DIALER_INFO_DELAY_BUCKETS, sizeof (guint64)),
+      f->info_delays_over_2s, f->talk_us, f->handle_us, g_variant_builder_end (&stats),
       times_save (f->answer_times, since), times_save (f->abandon_times, since),
       windows_save (f->days), windows_save (f->months));
   g_autoptr (GVariant) books
@@ -351,13 +388,13 @@ static const char *
 figures_from (DialerFigures *f, GVariant *v, gint64 since, gint64 *saved_at)
 {
   gint64 origin, at;
-  g_autoptr (GVariant) outcomes = NULL, stats = NULL, answers = NULL, abandons = NULL;
+  g_autoptr (GVariant) outcomes = NULL, stats = NULL, answers = NULL, abandons = NULL, hist = NULL;
   g_autoptr (GVariant) days = NULL, months = NULL;
   g_variant_get (v, BOOKS_V1, &origin, &at, &f->dials, &f->finished, &f->answers, &f->abandons,
                  &f->connected, &f->unsettled_dials, &f->unsettled_answers, &outcomes,
                  &f->calls_outside_window, &f->dnc_hits, &f->guard_breaches, &f->info_messages,
-                 &f->info_delay_sum, &f->info_delay_max, &f->talk_us, &f->handle_us, &stats,
-                 &answers, &abandons, &days, &months);
+                 &f->info_delay_sum, &f->info_delay_max, &hist, &f->info_delays_over_2s,
+                 &f->talk_us, &f->handle_us, &stats, &answers, &abandons, &days, &months);
   if (origin < -1 || at < 0 || origin > at)
     return "its origin is not a time before they were saved";
   f->origin = origin;
@@ -381,6 +418,15 @@ figures_from (DialerFigures *f, GVariant *v, gint64 since, gint64 *saved_at)
     return "the answers are not the connected, abandoned and unsettled calls";
   if (!finite_positive (f->info_delay_sum) || !finite_positive (f->info_delay_max))
     return "an information-message delay is not a duration";
+  const guint64 *h = g_variant_get_fixed_array (hist, &n, sizeof (guint64));
+  guint64 messages = 0;
+  for (gsize k = 0; k < n; k++)
+    if (!add_to (&messages, h[k]))
+      return "the information messages' delays overflow";
+  if (n != DIALER_INFO_DELAY_BUCKETS || messages != f->info_messages
+      || f->info_delays_over_2s > f->info_messages)
+    return "the information messages' delays do not add up to their count";
+  memcpy (f->info_delay_hist, h, sizeof f->info_delay_hist);
   if (g_variant_n_children (stats) != N_STATS)
     return "not five statistics";
   for (guint i = 0; i < N_STATS; i++)

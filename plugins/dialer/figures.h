@@ -27,6 +27,8 @@ typedef struct {
   guint64 calls_outside_window, dnc_hits, guard_breaches;
   guint64 info_messages;
   double info_delay_sum, info_delay_max;
+  guint64 info_delay_hist[DIALER_INFO_DELAY_BUCKETS]; /* see DialerReport */
+  guint64 info_delays_over_2s;
   guint64 talk_us, handle_us;
   DialerStat answer_delay, ring_time, other_delay, talk, handle;
   GArray *answer_times, *abandon_times; /* gint64, for the rolling window */
@@ -40,6 +42,8 @@ void dialer_figures_clear (DialerFigures *f);
 void dialer_figures_start (DialerFigures *f, gint64 now);
 void dialer_figures_answer (DialerFigures *f, gint64 now);
 void dialer_figures_abandon (DialerFigures *f, gint64 now);
+/* An information message @delay_s after its answer. */
+void dialer_figures_info_message (DialerFigures *f, double delay_s);
 /* Fills the measured part of @ctx (its abandon_window must be set). */
 void dialer_figures_context (DialerFigures *f, gint64 now, OccDialerPacingContext *ctx);
 void dialer_figures_report (const DialerFigures *f, DialerReport *out);

@@ -7,6 +7,7 @@
  * that do not add up) is refused; the attempts of earlier runs count
  * against max-attempts; 100,000 answer times stay compact. */
 #include "pacing-fixture.h"
+#include "figures.h"
 
 #include <string.h>
 
@@ -88,6 +89,12 @@ assert_reports_equal (const DialerReport *a, const DialerReport *b)
   g_assert_cmpuint (a->info_messages, ==, b->info_messages);
   g_assert_cmpfloat (a->info_delay_max_s, ==, b->info_delay_max_s);
   g_assert_cmpfloat (a->info_delay_mean_s, ==, b->info_delay_mean_s);
+  g_assert_cmpmem (a->info_delay_hist, sizeof a->info_delay_hist, b->info_delay_hist,
+                   sizeof b->info_delay_hist);
+  g_assert_cmpfloat (a->info_delay_p50_s, ==, b->info_delay_p50_s);
+  g_assert_cmpfloat (a->info_delay_p95_s, ==, b->info_delay_p95_s);
+  g_assert_cmpfloat (a->info_delay_p99_s, ==, b->info_delay_p99_s);
+  g_assert_cmpuint (a->info_delays_over_2s, ==, b->info_delays_over_2s);
   g_assert_cmpfloat (a->worst_day_rate, ==, b->worst_day_rate);
   g_assert_cmpfloat (a->worst_month_rate, ==, b->worst_month_rate);
   g_assert_cmpuint (a->talk_us, ==, b->talk_us);
@@ -455,6 +462,51 @@ test_compact_month_of_answers (void)
   fx_stop (&b);
 }
 
+/* The information messages' delays as a distribution: 10 ms buckets,
+ * percentiles as a bucket's upper bound, and how many came after 2 s;
+ * kept in the books. */
+static void
+test_info_delay_distribution (void)
+{
+  DialerFigures f;
+  dialer_figures_init (&f);
+  /* 100 messages: 90 at 1.503 s, 5 at exactly 2 s, 4 at 2.0005 s, one
+   * at 4 s (past the top bucket) */
+  for (guint i = 0; i < 90; i++)
+    dialer_figures_info_message (&f, 1.503);
+  for (guint i = 0; i < 5; i++)
+    dialer_figures_info_message (&f, 2.0);
+  for (guint i = 0; i < 4; i++)
+    dialer_figures_info_message (&f, 2.0005);
+  dialer_figures_info_message (&f, 4.0);
+  DialerReport r;
+  dialer_figures_report (&f, &r);
+  g_assert_cmpuint (r.info_messages, ==, 100);
+  g_assert_cmpuint (r.info_delay_hist[151], ==, 90); /* (1.50, 1.51] */
+  g_assert_cmpuint (r.info_delay_hist[200], ==, 5);  /* (1.99, 2.00]: within 2 s */
+  g_assert_cmpuint (r.info_delay_hist[201], ==, 4);  /* (2.00, 2.01] */
+  g_assert_cmpuint (r.info_delay_hist[DIALER_INFO_DELAY_BUCKETS - 1], ==, 1);
+  g_assert_cmpuint (r.info_delays_over_2s, ==, 5);
+  g_assert_cmpfloat_with_epsilon (r.info_delay_p50_s, 1.51, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r.info_delay_p95_s, 2.00, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r.info_delay_p99_s, 2.01, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r.info_delay_max_s, 4.0, 1e-9);
+  /* the books keep it */
+  g_autofree char *text = dialer_figures_save (&f, 1000, 0, 0, 0);
+  DialerFigures g;
+  dialer_figures_init (&g);
+  g_autoptr (GError) e = NULL;
+  g_assert_true (dialer_figures_load (&g, text, 0, NULL, &e));
+  g_assert_no_error (e);
+  DialerReport r2;
+  dialer_figures_report (&g, &r2);
+  assert_reports_equal (&r, &r2);
+  dialer_report_clear (&r);
+  dialer_report_clear (&r2);
+  dialer_figures_clear (&f);
+  dialer_figures_clear (&g);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -466,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialer/books/refuses-what-is-not-books", test_refuses_what_is_not_books);
   g_test_add_func ("/dialer/books/attempts-carried-over", test_attempts_carried_over);
   g_test_add_func ("/dialer/books/compact-month-of-answers", test_compact_month_of_answers);
+  g_test_add_func ("/dialer/books/info-delay-distribution", test_info_delay_distribution);
   int rc = g_test_run ();
   occ_context_free (core);
   return rc;

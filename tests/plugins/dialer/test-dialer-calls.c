@@ -562,6 +562,12 @@ test_untaken_answer_is_abandoned (void)
   g_test_message ("information message after %.6f s",
                   json_object_get_double_member (rep, "info-delay-max-s"));
   g_assert_cmpfloat (json_object_get_double_member (rep, "info-delay-max-s"), >=, 2.0);
+  /* the distribution holds it, and so do the percentiles */
+  JsonArray *hist = json_object_get_array_member (rep, "info-delay-histogram");
+  g_assert_cmpuint (json_array_get_length (hist), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (hist, 0), "count"),
+                   ==, 1);
+  g_assert_cmpfloat (json_object_get_double_member (rep, "info-delay-p99-s"), >=, 2.0);
   g_assert_cmpfloat (json_object_get_double_member (rep, "worst-day-rate"), ==, 1.0);
   /* not called again within the 72-hour guard */
   g_assert_cmpint (retry_delay_ms (&t, ANSWERS), >=, 72 * 3600 * 1000 - 1000);
