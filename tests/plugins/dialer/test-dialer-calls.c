@@ -1000,6 +1000,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (!occ_test_sipp_installed ())
     return 0;
+  /* (meson runs this binary as two halves, dialer-calls-1 and -2, each
+   * skipping the other's cases: tests/plugins/dialer/meson.build; list a
+   * new case in one of them, or it runs in both) */
   g_test_add_data_func ("/dialer/calls/progressive-campaign", "progressive", test_campaign_dials);
   g_test_add_data_func ("/dialer/calls/predictive-campaign", "predictive", test_campaign_dials);
   g_test_add_func ("/dialer/calls/pause-stops-new-dials", test_pause_stops_new_dials);
