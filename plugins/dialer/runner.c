@@ -110,19 +110,14 @@ read_dispositions (GKeyFile *kf, const char *where, CampaignSettings *out, GErro
         why = "a name given twice";
       if (why)
         {
-          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                       "%s: [campaign] dispositions: %s (“%s”)", where, why, item);
-          return FALSE;
+          g_autofree char *text = g_strdup_printf ("%s (“%s”)", why, item);
+          return dialer_settings_bad (error, where, CAMPAIGN_GROUP, "dispositions", text);
         }
       add_disposition (out->dispositions, item, (DialerDisposition) effect);
     }
   if (out->dispositions->len == 0)
-    {
-      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                   "%s: [campaign] dispositions: is empty: the agents could not close a call",
-                   where);
-      return FALSE;
-    }
+    return dialer_settings_bad (error, where, CAMPAIGN_GROUP, "dispositions",
+                                "is empty: the agents could not close a call");
   return TRUE;
 }
 
@@ -133,23 +128,16 @@ read_type (GKeyFile *kf, const char *where, CampaignSettings *out, GError **erro
 {
   g_autofree char *type = g_key_file_get_string (kf, CAMPAIGN_GROUP, "type", NULL);
   if (type && strcmp (g_strstrip (type), "appointment") != 0 && strcmp (type, "calls") != 0)
-    {
-      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                   "%s: [campaign] type: calls (the default) or appointment", where);
-      return FALSE;
-    }
+    return dialer_settings_bad (error, where, CAMPAIGN_GROUP, "type",
+                                "calls (the default) or appointment");
   out->appointment = g_strcmp0 (type, "appointment") == 0;
   gboolean has_slots = FALSE;
   for (guint i = 0; dialer_slot_keys[i]; i++)
     has_slots |= g_key_file_has_key (kf, CAMPAIGN_GROUP, dialer_slot_keys[i], NULL);
   if (has_slots && !out->appointment)
-    {
-      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                   "%s: [campaign] slots: only an appointment campaign (type=appointment) has "
-                   "visit slots",
-                   where);
-      return FALSE;
-    }
+    return dialer_settings_bad (error, where, CAMPAIGN_GROUP, "slots",
+                                "only an appointment campaign (type=appointment) has visit "
+                                "slots");
   if (out->appointment)
     {
       /* the campaign's zone (a bad one is refused with the engine's keys) */
@@ -207,8 +195,7 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
       guint64 v;
       if (!g_ascii_string_to_unsigned (g_strstrip (wrapup), 10, 0, 3600, &v, NULL))
         {
-          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                       "%s: [campaign] wrapup: seconds, 0 to 3600", where);
+          dialer_settings_bad (error, where, CAMPAIGN_GROUP, "wrapup", "seconds, 0 to 3600");
           campaign_settings_clear (out);
           return FALSE;
         }
@@ -221,9 +208,8 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
       if (!g_path_is_absolute (out->info_message) || strlen (out->info_message) > 4096
           || !g_utf8_validate (out->info_message, -1, NULL))
         {
-          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                       "%s: [campaign] info-message: the absolute path of a WAV or Ogg file",
-                       where);
+          dialer_settings_bad (error, where, CAMPAIGN_GROUP, "info-message",
+                               "the absolute path of a WAV or Ogg file");
           campaign_settings_clear (out);
           return FALSE;
         }
@@ -231,8 +217,8 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
   out->script = g_key_file_get_string (kf, CAMPAIGN_GROUP, "script", NULL);
   if (out->script && (strlen (out->script) > 4000 || !g_utf8_validate (out->script, -1, NULL)))
     {
-      g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                   "%s: [campaign] script: UTF-8 text of at most 4000 bytes", where);
+      dialer_settings_bad (error, where, CAMPAIGN_GROUP, "script",
+                           "UTF-8 text of at most 4000 bytes");
       campaign_settings_clear (out);
       return FALSE;
     }
@@ -245,10 +231,9 @@ campaign_settings_parse (const char *text, const char *mode, const char *campaig
         ok = g_ascii_isalnum (*c) || strchr ("_.-", *c);
       if (!ok)
         {
-          g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID,
-                       "%s: [campaign] callbacks: the queue whose call-back tasks the campaign "
-                       "dials (letters, digits, _ . -)",
-                       where);
+          dialer_settings_bad (error, where, CAMPAIGN_GROUP, "callbacks",
+                               "the queue whose call-back tasks the campaign dials (letters, "
+                               "digits, _ . -)");
           campaign_settings_clear (out);
           return FALSE;
         }

@@ -17,8 +17,9 @@ dialer_outcome_name (OccDialerOutcome o)
   return (guint) o < OCC_DIALER_N_OUTCOMES ? outcome_names[o] : "none";
 }
 
-static gboolean
-bad (GError **error, const char *path, const char *group, const char *key, const char *why)
+gboolean
+dialer_settings_bad (GError **error, const char *path, const char *group, const char *key,
+                     const char *why)
 {
   g_set_error (error, DIALER_ERROR, DIALER_ERROR_INVALID, "%s: [%s] %s: %s", path, group, key, why);
   return FALSE;
@@ -115,11 +116,12 @@ read_duration (Reader *r, const char *key, gint64 fallback, gint64 min, gint64 *
   if (v == NULL)
     return TRUE;
   if (!parse_duration (v, out))
-    return bad (r->error, r->path, r->group, key, "not a duration (90, 90s, 15m, 2h, 3d)");
+    return dialer_settings_bad (r->error, r->path, r->group, key,
+                                "not a duration (90, 90s, 15m, 2h, 3d)");
   if (*out < min)
     {
       g_autofree char *why = g_strdup_printf ("must be at least %" G_GINT64_FORMAT " s", min);
-      return bad (r->error, r->path, r->group, key, why);
+      return dialer_settings_bad (r->error, r->path, r->group, key, why);
     }
   return TRUE;
 }
@@ -136,7 +138,7 @@ read_number (Reader *r, const char *key, double fallback, double min, double max
   if (*v == '\0' || *end != '\0' || *out < min || *out > max)
     {
       g_autofree char *why = g_strdup_printf ("must be a number from %g to %g", min, max);
-      return bad (r->error, r->path, r->group, key, why);
+      return dialer_settings_bad (r->error, r->path, r->group, key, why);
     }
   return TRUE;
 }
@@ -158,7 +160,8 @@ read_retry (Reader *r, OccDialerOutcome o, gint64 delay, guint max, DialerRetry 
     *colon = '\0';
   if (colon == NULL || end == colon + 1 || *end != '\0' || n > 100
       || !parse_duration (v, &out->delay_s))
-    return bad (r->error, r->path, r->group, key, "must be DELAY:MAX (2h:3: after 2 h, 3 times)");
+    return dialer_settings_bad (r->error, r->path, r->group, key,
+                                "must be DELAY:MAX (2h:3: after 2 h, 3 times)");
   out->max = (guint) n;
   return TRUE;
 }
@@ -197,7 +200,7 @@ check_keys (Reader *r, DialerSettings *s)
       for (guint o = 1; !known && o < OCC_DIALER_N_OUTCOMES; o++)
         known = g_str_has_prefix (k, "retry-") && strcmp (k + 6, outcome_names[o]) == 0;
       if (!known)
-        return bad (r->error, r->path, r->group, k, "unknown key");
+        return dialer_settings_bad (r->error, r->path, r->group, k, "unknown key");
     }
   return TRUE;
 }
@@ -209,7 +212,8 @@ read_window (Reader *r, DialerSettings *s)
   s->timezone = g_strdup (tz ? tz : "UTC");
   s->tz = g_time_zone_new_identifier (s->timezone);
   if (s->tz == NULL)
-    return bad (r->error, r->path, r->group, "timezone", "not a known IANA time zone");
+    return dialer_settings_bad (r->error, r->path, r->group, "timezone",
+                                "not a known IANA time zone");
   g_autofree char *w = value (r, "window");
   char *dash = w ? strchr (w, '-') : NULL;
   if (dash)
@@ -218,16 +222,19 @@ read_window (Reader *r, DialerSettings *s)
     s->window_from = 9 * 60, s->window_to = 20 * 60;
   else if (dash == NULL || !dialer_parse_clock (g_strstrip (w), &s->window_from)
            || !dialer_parse_clock (g_strstrip (dash + 1), &s->window_to))
-    return bad (r->error, r->path, r->group, "window", "must be HH:MM-HH:MM");
+    return dialer_settings_bad (r->error, r->path, r->group, "window", "must be HH:MM-HH:MM");
   if (s->window_to <= s->window_from)
-    return bad (r->error, r->path, r->group, "window", "is empty (the end is not after the start)");
+    return dialer_settings_bad (r->error, r->path, r->group, "window",
+                                "is empty (the end is not after the start)");
   g_auto (GStrv) days = g_key_file_get_string_list (r->file, r->group, "days", NULL, NULL);
   if (days == NULL)
     days = g_strsplit ("mon-fri", ";", -1);
   if (!dialer_parse_days (days, &s->days))
-    return bad (r->error, r->path, r->group, "days", "items are mon … sun or ranges (mon-fri)");
+    return dialer_settings_bad (r->error, r->path, r->group, "days",
+                                "items are mon … sun or ranges (mon-fri)");
   if (s->days == 0)
-    return bad (r->error, r->path, r->group, "days", "is empty: the window never opens");
+    return dialer_settings_bad (r->error, r->path, r->group, "days",
+                                "is empty: the window never opens");
   return TRUE;
 }
 
@@ -252,16 +259,18 @@ read_rules (Reader *r, DialerSettings *s)
       || !read_number (r, "max-lines-per-agent", 3, 1, 20, &lines))
     return FALSE;
   if (target <= 0 || target > 100)
-    return bad (r->error, r->path, r->group, "abandon-target",
-                "is a percentage of live answers: above 0, at most 100");
+    return dialer_settings_bad (r->error, r->path, r->group, "abandon-target",
+                                "is a percentage of live answers: above 0, at most 100");
   if (ring < 15)
-    return bad (r->error, r->path, r->group, "ring-timeout",
-                "must be at least 15 s (no-answer is only called after 15 s of ringing)");
+    return dialer_settings_bad (
+        r->error, r->path, r->group, "ring-timeout",
+        "must be at least 15 s (no-answer is only called after 15 s of ringing)");
   if (s->retry[OCC_DIALER_ABANDONED].max
       && s->retry[OCC_DIALER_ABANDONED].delay_s < s->abandon_guard_s)
-    return bad (r->error, r->path, r->group, "retry-abandoned",
-                "its delay is inside abandon-guard: an abandoned number may not be called again "
-                "that soon");
+    return dialer_settings_bad (
+        r->error, r->path, r->group, "retry-abandoned",
+        "its delay is inside abandon-guard: an abandoned number may not be called again "
+        "that soon");
   s->max_attempts = (guint) attempts;
   s->abandon_target = target / 100.0;
   s->info_message_s = info;
@@ -284,7 +293,8 @@ dialer_settings_read (GKeyFile *file, const char *path, const char *group, Diale
   g_autofree char *pacing = value (&r, "pacing");
   gboolean ok = check_keys (&r, out);
   if (ok && (pacing == NULL || *pacing == '\0'))
-    ok = bad (error, path, group, "pacing", "is needed (preview, progressive, predictive…)");
+    ok = dialer_settings_bad (error, path, group, "pacing",
+                              "is needed (preview, progressive, predictive…)");
   if (ok)
     out->pacing = g_strdup (pacing);
   ok = ok && read_window (&r, out) && read_rules (&r, out);

@@ -20,9 +20,7 @@ typedef struct {
 static gboolean
 bad (Reader *r, const char *key, const char *why)
 {
-  g_set_error (r->error, DIALER_ERROR, DIALER_ERROR_INVALID, "%s: [%s] %s: %s", r->where, r->group,
-               key, why);
-  return FALSE;
+  return dialer_settings_bad (r->error, r->where, r->group, key, why);
 }
 
 static gboolean

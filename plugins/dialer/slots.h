@@ -37,7 +37,10 @@ gboolean dialer_slots_check (const DialerSlots *s, gint64 at, gint64 now, GError
  * days and within the horizon from @now, at most @max (gint64 µs). */
 GArray *dialer_slots_list (const DialerSlots *s, gint64 from, guint days, gint64 now, guint max);
 
-/* settings.c's readers, shared: "HH:MM" → minutes; "mon-fri;sun" → bits. */
+/* settings.c's readers, shared: "HH:MM" → minutes; "mon-fri;sun" → bits;
+ * a setting refused (always FALSE): "@path: [@group] @key: @why". */
+gboolean dialer_settings_bad (GError **error, const char *path, const char *group, const char *key,
+                              const char *why);
 gboolean dialer_parse_clock (const char *text, guint *out);
 gboolean dialer_parse_days (char **items, guint8 *out);
 
